@@ -1,0 +1,63 @@
+# Tongdai: the two commands a newcomer needs are `make run` and `make test`.
+# Everything they need is installed from here (apt when root, pip into .venv,
+# npm into web/node_modules); nothing is fetched at run time.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+PYTEST_ARGS ?=
+
+.PHONY: run test build deps test-deps venv pjsua2 ext web lint bench clean distclean
+
+run: build
+	$(VENV)/bin/tongdai run
+
+# pytest's exit status passes through (5: no tests collected) so .ci/run can tell.
+test: build test-deps
+	@TONGDAI_REQUIRE_COMPILED=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  [ $$rc -eq 5 ] && echo "pytest: no tests were collected" >&2; exit $$rc
+
+build: venv pjsua2 ext web
+
+# System packages (Debian): what building and running needs.
+deps:
+	@bash image/deps.sh run
+
+test-deps: venv
+	@bash image/deps.sh test
+	@$(PIP) install -e '.[test]' --no-build-isolation
+
+venv: deps $(VENV)/.installed
+
+$(VENV)/.installed: setup.py pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install 'setuptools>=69' 'Cython>=3.0' wheel
+	$(PIP) install -e . --no-build-isolation
+	touch $@
+
+pjsua2: venv
+	@bash image/pjsua2/build.sh $(PY)
+
+# The Cython ACD core, compiled in place beside its Python source.
+ext: venv
+	$(PY) setup.py -q build_ext --inplace
+
+web: web/static/vendor/.built
+
+web/static/vendor/.built: web/package.json web/package-lock.json web/build.mjs
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+	touch $@
+
+lint: test-deps
+	$(VENV)/bin/ruff check firmware ext tests bench setup.py
+
+bench: build
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules
+	find . -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) var

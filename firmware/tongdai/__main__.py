@@ -1,0 +1,3 @@
+from tongdai.cli import main
+
+raise SystemExit(main())

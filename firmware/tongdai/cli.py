@@ -1,0 +1,217 @@
+"""The `tongdai` command: run the service and manage the box from a shell.
+
+Changes made here go straight to the database; a running service notices
+them within a second (store.ChangeWatcher), so no restart is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from tongdai import __version__, settings
+
+EXIT_USAGE = 2
+
+
+def _settings_flags(parser: argparse.ArgumentParser, *, all_flags: bool) -> None:
+    parser.add_argument("--config", type=Path, help="a tongdai.toml file")
+    parser.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        help="where the database, recordings, prompts and logs live (default var/)",
+    )
+    if not all_flags:
+        return
+    parser.add_argument("--bind", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--sip-port", dest="sip_port", help="SIP over UDP and TCP (5060)")
+    parser.add_argument("--sips-port", dest="sips_port", help="SIP over TLS (5061)")
+    parser.add_argument("--http-port", dest="http_port", help="web console (8080)")
+    parser.add_argument("--media-port", dest="media_port", help="media engine SIP, loopback (5080)")
+    parser.add_argument("--rtp-ports", dest="rtp_ports", help="RTP range (10000-10999)")
+    parser.add_argument("--media-address", dest="media_address", help="address put in SDP")
+    parser.add_argument("--timezone", help="IANA time zone (Asia/Ho_Chi_Minh)")
+    parser.add_argument("--language", choices=settings.LANGUAGES)
+    parser.add_argument("--log-level", dest="log_level", choices=settings.LOG_LEVELS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tongdai", description="Tongdai PBX")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="start the PBX service in the foreground")
+    _settings_flags(p, all_flags=True)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("version", help="print versions and whether the compiled core is loaded")
+    p.set_defaults(func=cmd_version)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    p = db.add_parser("migrate", help="apply pending schema migrations")
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=cmd_db_migrate)
+
+    admin = sub.add_parser("admin", help="console accounts").add_subparsers(
+        dest="admin_command", required=True, metavar="ACTION"
+    )
+    p = admin.add_parser("passwd", help="set a console user's password")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("--user", default="admin")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    how.add_argument("--generate", action="store_true", help="generate and print a strong one")
+    p.set_defaults(func=cmd_admin_passwd)
+
+    token = sub.add_parser("token", help="API tokens for scripts").add_subparsers(
+        dest="token_command", required=True, metavar="ACTION"
+    )
+    p = token.add_parser("create", help="create an API token (printed once)")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("--name", required=True, help="what uses the token, e.g. 'crm-sync'")
+    p.add_argument("--user", default="admin", help="the user whose role the token carries")
+    p.set_defaults(func=cmd_token_create)
+
+    ext = sub.add_parser("ext", help="SIP extensions").add_subparsers(
+        dest="ext_command", required=True, metavar="ACTION"
+    )
+    p = ext.add_parser("add", help="create an extension (a strong secret is generated)")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("number")
+    p.add_argument("--name", default="")
+    p.add_argument("--secret", help="use this secret instead of a generated one")
+    p.set_defaults(func=cmd_ext_add)
+    p = ext.add_parser("list", help="list extensions")
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=cmd_ext_list)
+    p = ext.add_parser("del", help="delete an extension")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("number")
+    p.set_defaults(func=cmd_ext_del)
+    return parser
+
+
+def _load_settings(args: argparse.Namespace) -> settings.Settings:
+    flags = {name: getattr(args, name) for name in settings.FIELDS if hasattr(args, name)}
+    return settings.load(flags, config_file=args.config)
+
+
+def _store(args: argparse.Namespace):
+    from tongdai.bootstrap import open_store
+
+    return open_store(_load_settings(args))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tongdai import bootstrap, logs, service
+
+    s = _load_settings(args)
+    logs.setup(s.log_level, s.log_dir)
+    db = bootstrap.open_store(s)
+    first = bootstrap.first_start(db)
+    db.close()
+    # Printed, not logged: generated secrets must never reach the log file.
+    print(bootstrap.welcome_text(first, s, s.data_dir), flush=True)
+    service.run(s)
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    from tongdai import acdcore
+
+    print(f"tongdai {__version__}")
+    kind = "compiled (Cython)" if acdcore.COMPILED else "interpreted (no compiled module found)"
+    print(f"ACD core: {kind}")
+    try:
+        from tongdai.media import endpoint
+
+        print(f"pjsua2: pjproject {endpoint.version()}")
+    except ImportError:
+        print("pjsua2: not installed (run `make pjsua2`)")
+    print(f"python: {sys.version.split()[0]}")
+    return 0
+
+
+def cmd_db_migrate(args: argparse.Namespace) -> int:
+    from tongdai.store.db import schema_version
+
+    db = _store(args)  # opening applies what is pending
+    print(f"database schema version {schema_version(db)}")
+    return 0
+
+
+def cmd_admin_passwd(args: argparse.Namespace) -> int:
+    from tongdai.store import accounts
+
+    if args.generate:
+        password = accounts.generate_password()
+    elif args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the two passwords differ; nothing changed", file=sys.stderr)
+            return 1
+    accounts.set_password(_store(args), args.user, password, actor="cli")
+    if args.generate:
+        print(password)
+    print(f"password of {args.user} changed", file=sys.stderr)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from tongdai.store import accounts
+
+    token = accounts.create_token(_store(args), args.user, args.name, actor="cli")
+    print(token)
+    print(
+        "Keep it now: it is shown only once. Send it as 'Authorization: Bearer <token>'.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_ext_add(args: argparse.Namespace) -> int:
+    from tongdai.store import extensions
+
+    secret = extensions.add(
+        _store(args), args.number, name=args.name, secret=args.secret, actor="cli"
+    )
+    if args.secret is None:
+        print(f"extension {args.number} created; SIP secret (shown once): {secret}")
+    else:
+        print(f"extension {args.number} created")
+    return 0
+
+
+def cmd_ext_list(args: argparse.Namespace) -> int:
+    from tongdai.store import extensions
+
+    for row in extensions.all_extensions(_store(args)):
+        print(f"{row['number']:>6}  {row['name']}")
+    return 0
+
+
+def cmd_ext_del(args: argparse.Namespace) -> int:
+    from tongdai.store import extensions
+
+    extensions.delete(_store(args), args.number, actor="cli")
+    print(f"extension {args.number} deleted")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tongdai.store.accounts import AccountError
+    from tongdai.store.extensions import ExtensionError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (settings.SettingsError, AccountError, ExtensionError) as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,109 @@
+"""The service: one uvloop event loop running the console, the media supervisor and the store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+import uvicorn
+import uvloop
+
+from tongdai import __version__, acdcore
+from tongdai.console.app import create_app
+from tongdai.media.supervisor import MediaSupervisor
+from tongdai.metrics import Metrics
+from tongdai.settings import Settings
+from tongdai.store import ChangeWatcher, open_db
+
+log = logging.getLogger("tongdai")
+
+SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end everything within 5
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+class Service:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started = time.monotonic()
+        self.acd_compiled = acdcore.COMPILED
+        self.db = open_db(settings.db_path)
+        self.metrics = Metrics()
+        self.metrics.watch_db_size(settings.db_path)
+        self.metrics.set_build_info(
+            version=__version__, acd_core="compiled" if self.acd_compiled else "interpreted"
+        )
+        self.media = MediaSupervisor(
+            settings,
+            on_restart=self.metrics.media_restarts.inc,
+            on_ready=lambda status: self.metrics.set_build_info(pjsip=status.pjsip or ""),
+        )
+        self.metrics.watch_media(lambda: self.media.status.up)
+        self.watcher = ChangeWatcher(self.db)
+        self.watcher.subscribe(self.reload)
+        self.extension_count = 0
+        self.reload()
+        self._stop = asyncio.Event()
+
+    def reload(self) -> None:
+        """Pick up configuration changed by another process (the CLI)."""
+        self.extension_count = self.db["extensions"].count
+        self.metrics.extensions.set(self.extension_count)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+
+        config = uvicorn.Config(
+            create_app(self),
+            host=self.settings.bind,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=self.settings.log_level == "debug",
+            lifespan="off",
+        )
+        server = _EmbeddedServer(config)
+        tasks = [
+            asyncio.create_task(server.serve(), name="http"),
+            asyncio.create_task(self.media.run(), name="media"),
+            asyncio.create_task(self.watcher.run(), name="watcher"),
+        ]
+        stop = asyncio.create_task(self._stop.wait())
+        done, _ = await asyncio.wait([stop, tasks[0]], return_when=asyncio.FIRST_COMPLETED)
+        if tasks[0] in done and not stop.done():
+            log.error("the web server stopped (is port %d free?)", self.settings.http_port)
+        log.info("shutting down")
+        await self._shutdown(server, tasks)
+        stop.cancel()
+
+    async def _shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task]) -> None:
+        server.should_exit = True
+        await self.media.stop(timeout=SHUTDOWN_BUDGET * 0.6)
+        _, pending = await asyncio.wait(tasks[:2], timeout=SHUTDOWN_BUDGET * 0.3)
+        for task in [*pending, *tasks[2:]]:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.db.close()
+        log.info("stopped")
+
+
+def run(settings: Settings) -> None:
+    log.info(
+        "Tongdai %s starting (ACD core %s)",
+        __version__,
+        "compiled" if acdcore.COMPILED else "interpreted",
+    )
+    uvloop.run(Service(settings).run())

@@ -1,0 +1,174 @@
+"""The service's settings: defaults < tongdai.toml < TONGDAI_* environment < flags.
+
+One frozen `Settings` object is built at start and passed down; nothing else
+reads the environment or the config file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import ipaddress
+import os
+import socket
+import struct
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "TONGDAI_"
+CONFIG_FILE = "tongdai.toml"
+LANGUAGES = ("vi", "en")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the setting and where it came from."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    bind: str = "0.0.0.0"
+    sip_port: int = 5060
+    sips_port: int = 5061
+    http_port: int = 8080
+    media_port: int = 5080
+    rtp_ports: tuple[int, int] = (10000, 10999)
+    media_address: str = ""  # empty: derived from bind, see resolved_media_address()
+    data_dir: Path = Path("var")
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+    log_level: str = "info"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "tongdai.db"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "log"
+
+    def resolved_media_address(self) -> str:
+        """The address put in SDP and bound for RTP.
+
+        A specific bind address is used as is, so a service bound to 127.0.0.1
+        sends nothing elsewhere; a wildcard bind uses the box's LAN address.
+        """
+        if self.media_address:
+            return self.media_address
+        if ipaddress.ip_address(self.bind).is_unspecified:
+            return lan_address()
+        return self.bind
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_PORT_FIELDS = ("sip_port", "sips_port", "http_port", "media_port")
+
+
+def _convert(name: str, raw: Any, source: str) -> Any:
+    """Turn a raw value (a TOML value or a string) into the field's type, or raise."""
+    where = f"{name} (from {source})"
+    try:
+        if name in _PORT_FIELDS:
+            port = int(raw)
+            if not 0 <= port <= 65535:  # 0 means "any free port" (tests)
+                raise ValueError
+            return port
+        if name == "rtp_ports":
+            lo, hi = (
+                (int(x) for x in raw) if isinstance(raw, list) else map(int, str(raw).split("-"))
+            )
+            if not (1024 <= lo < hi <= 65535) or lo % 2 or hi - lo < 3:
+                raise ValueError
+            return (lo, hi)
+        if name in ("bind", "media_address"):
+            value = str(raw).strip()
+            if value or name == "bind":
+                ipaddress.ip_address(value)
+            return value
+        if name == "data_dir":
+            return Path(str(raw)).expanduser()
+        if name == "timezone":
+            zoneinfo.ZoneInfo(str(raw))
+            return str(raw)
+        if name == "language":
+            if raw not in LANGUAGES:
+                raise ValueError
+            return raw
+        if name == "log_level":
+            if str(raw).lower() not in LOG_LEVELS:
+                raise ValueError
+            return str(raw).lower()
+    except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
+        raise SettingsError(f"bad value {raw!r} for {where}: {_HINTS[name]}") from exc
+    raise SettingsError(f"unknown setting {name!r} (from {source})")
+
+
+_HINTS = {
+    **{p: "expected a port number 0-65535" for p in _PORT_FIELDS},
+    "rtp_ports": "expected an even start and a range like 10000-10999 within 1024-65535",
+    "bind": "expected an IP address such as 0.0.0.0 or 127.0.0.1",
+    "media_address": "expected an IP address, or empty to derive it from bind",
+    "data_dir": "expected a directory path",
+    "timezone": "expected an IANA time zone such as Asia/Ho_Chi_Minh",
+    "language": "expected one of " + ", ".join(LANGUAGES),
+    "log_level": "expected one of " + ", ".join(LOG_LEVELS),
+}
+
+
+def load(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the four layers; raise SettingsError naming the first bad setting."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+
+    path = config_file or Path(env.get(ENV_PREFIX + "CONFIG", CONFIG_FILE))
+    if path.is_file():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        for name, raw in table.items():
+            values[name] = _convert(name, raw, str(path))
+    elif config_file is not None:
+        raise SettingsError(f"config file {config_file} does not exist")
+
+    for key, raw in env.items():
+        if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG":
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in FIELDS:
+                values[name] = _convert(name, raw, f"environment {key}")
+
+    for name, raw in (flags or {}).items():
+        if raw is not None:
+            values[name] = _convert(name, raw, "command line")
+
+    return Settings(**values)
+
+
+def lan_address() -> str:
+    """The first IPv4 address of an interface other than loopback, else 127.0.0.1.
+
+    Read from the interfaces (SIOCGIFADDR) rather than by routing a probe
+    packet, so finding it sends nothing on the network.
+    """
+    siocgifaddr = 0x8915
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _, name in socket.if_nameindex():
+            if name == "lo":
+                continue
+            try:
+                packed = fcntl.ioctl(
+                    s.fileno(), siocgifaddr, struct.pack("256s", name[:15].encode())
+                )
+            except OSError:
+                continue  # interface without an IPv4 address
+            addr = socket.inet_ntoa(packed[20:24])
+            if not ipaddress.ip_address(addr).is_loopback:
+                return addr
+    return "127.0.0.1"

@@ -1,0 +1,61 @@
+"""SIP extensions: number, display name and a generated secret."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlite_utils
+
+from tongdai.store.audit import record
+from tongdai.store.db import utcnow
+
+NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")  # 2-6 digits; feature codes start with *
+MIN_SECRET_LENGTH = 12
+
+
+class ExtensionError(ValueError):
+    """A bad extension field; the message names it."""
+
+
+def generate_secret() -> str:
+    """A 20-character alphanumeric SIP secret (~119 bits): typeable on a phone's keypad UI."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+def add(
+    db: sqlite_utils.Database,
+    number: str,
+    *,
+    name: str = "",
+    secret: str | None = None,
+    actor: str = "system",
+) -> str:
+    """Create an extension and return its secret (generated when none is given)."""
+    if not NUMBER_RE.match(number):
+        raise ExtensionError("number: 2 to 6 digits, not starting with 0")
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")
+    if db["extensions"].count_where("number = ?", [number]):
+        raise ExtensionError(f"number: extension {number} already exists")
+    secret = secret or generate_secret()
+    with db.atomic():
+        db["extensions"].insert(
+            {"number": number, "name": name.strip(), "secret": secret, "created_at": utcnow()}
+        )
+        record(db, actor, "extension.create", f"{number} {name}".strip())
+    return secret
+
+
+def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> None:
+    if not db["extensions"].count_where("number = ?", [number]):
+        raise ExtensionError(f"number: no extension {number}")
+    with db.atomic():
+        db["extensions"].delete(number)
+        record(db, actor, "extension.delete", number)
+
+
+def all_extensions(db: sqlite_utils.Database) -> list[dict]:
+    """Every extension without its secret, ordered by number."""
+    return list(db.query("SELECT number, name, created_at FROM extensions ORDER BY number"))

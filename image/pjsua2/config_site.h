@@ -1,0 +1,41 @@
+/*
+ * Tongdai's pjproject configuration: a PBX media engine, not a softphone.
+ * pjproject's defaults hold 4 calls per process, a 64-handle I/O queue and
+ * 32 players/recorders; these values hold a few hundred calls per process.
+ */
+#include <pj/config_site_sample.h>
+
+/* Calls and media ports: every call leg, player, recorder and snoop is a
+ * conference port, so the bridge needs a few per call. */
+#define PJSUA_MAX_CALLS                 512
+#define PJSUA_MAX_PLAYERS               512
+#define PJSUA_MAX_RECORDERS             512
+#define PJSUA_MAX_CONF_PORTS            2048
+#define PJSUA_MAX_ACC                   16
+
+/* epoll ioqueue: two RTP/RTCP sockets per call plus SIP transports. */
+#define PJ_IOQUEUE_MAX_HANDLES          4096
+#define PJSIP_MAX_TSX_COUNT             8192
+#define PJSIP_MAX_DIALOG_COUNT          8192
+
+/* Audio only. */
+#define PJMEDIA_HAS_VIDEO               0
+
+/* SRTP is compiled (external libsrtp2) but every account keeps it disabled
+ * until our fixes for CVE-2026-57162 and CVE-2023-38703 land. */
+#define PJMEDIA_HAS_SRTP                1
+#define PJMEDIA_SRTP_HAS_DTLS           0
+
+/* SIP TLS is the Python edge's job; pjsua2 only talks to 127.0.0.1. */
+#define PJ_HAS_SSL_SOCK                 0
+
+/* No DNS resolver is configured (no nameserver), so the resolver code that
+ * carried CVE-2023-27585 is never fed a packet; keep local resolution off. */
+#define PJ_GETHOSTIP_DISABLE_LOCAL_RESOLUTION 1
+
+/* A larger SIP packet budget for INVITEs with long SDP from trunks. */
+#define PJSIP_MAX_PKT_LEN               8000
+
+/* pjlib logs to stdout, which the supervisor relays into our log; compile
+ * out its debug chatter (level 4+: one line per call slot at start-up). */
+#define PJ_LOG_MAX_LEVEL                3

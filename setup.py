@@ -1,0 +1,57 @@
+"""Build and install Tongdai.
+
+The ACD core in ext/ is plain Python that Cython compiles (with ext/core.pxd
+adding C types); where no compiler exists the same file runs interpreted.
+"""
+
+import os
+
+from setuptools import find_packages, setup
+
+ext_modules = []
+if os.environ.get("TONGDAI_PURE_PYTHON") != "1":
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    ext_modules = cythonize(
+        [Extension("tongdai.acdcore.core", ["ext/core.py"])],
+        compiler_directives={"language_level": "3"},
+        quiet=True,
+    )
+
+setup(
+    name="tongdai",
+    version="0.1.0",
+    description="Tongdai: PBX and hotline appliance firmware for small businesses",
+    license="GPL-2.0-or-later",
+    license_files=["LICENSE"],
+    python_requires=">=3.11",
+    package_dir={"": "firmware", "tongdai.acdcore": "ext"},
+    packages=[*find_packages("firmware"), "tongdai.acdcore"],
+    package_data={"tongdai.acdcore": ["*.pxd"]},
+    ext_modules=ext_modules,
+    install_requires=[
+        "argon2-cffi>=23",
+        "fastapi>=0.110",
+        "prometheus-client>=0.20",
+        "pyserial>=3.5",
+        "sqlite-utils>=3.36",
+        "uvicorn>=0.30",
+        "uvloop>=0.19",
+    ],
+    extras_require={
+        "test": [
+            "httpx",
+            "hypothesis",
+            "pytest",
+            "pytest-timeout",
+            "ruff",
+        ],
+    },
+    entry_points={"console_scripts": ["tongdai = tongdai.cli:main"]},
+    classifiers=[
+        "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+        "Programming Language :: Python :: 3",
+        "Topic :: Communications :: Telephony",
+    ],
+)

@@ -1,0 +1,77 @@
+"""The tongdai command: version, db migrate, admin passwd, token create, ext add/list/del,
+and clear errors that change nothing."""
+
+import subprocess
+
+from conftest import tongdai_cmd, tongdai_env
+from tongdai.store import accounts, open_db
+
+
+def run(data_dir, *args, input=None, env=None):
+    return subprocess.run(
+        tongdai_cmd(*args, "--data-dir", str(data_dir))
+        if args[0] != "version"
+        else tongdai_cmd(*args),
+        env=tongdai_env(**(env or {})),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_version_says_whether_the_core_is_compiled():
+    out = run(None, "version").stdout
+    assert out.startswith("tongdai ")
+    assert "ACD core: compiled (Cython)" in out or "ACD core: interpreted" in out
+    assert "pjsua2:" in out
+
+
+def test_db_migrate_creates_the_database(data_dir):
+    r = run(data_dir, "db", "migrate")
+    assert r.returncode == 0 and "schema version 1" in r.stdout
+    assert (data_dir / "tongdai.db").exists()
+
+
+def test_admin_passwd_and_token_create(data_dir):
+    db = open_db(data_dir.mkdir(parents=True) or data_dir / "tongdai.db")
+    accounts.create_user(db, "admin", "first password", "admin", must_change_password=True)
+    r = run(data_dir, "admin", "passwd", "--password-stdin", input="a new long password\n")
+    assert r.returncode == 0, r.stderr
+    assert accounts.verify_password(db, "admin", "a new long password")
+    assert not accounts.find_user(db, "admin").must_change_password
+
+    r = run(data_dir, "admin", "passwd", "--password-stdin", input="short\n")
+    assert r.returncode == 2 and "password: at least 10" in r.stderr
+    assert accounts.verify_password(db, "admin", "a new long password")  # unchanged
+
+    r = run(data_dir, "admin", "passwd", "--generate")
+    generated = r.stdout.strip()
+    assert r.returncode == 0 and accounts.verify_password(db, "admin", generated)
+
+    token = run(data_dir, "token", "create", "--name", "crm-sync").stdout.strip()
+    assert accounts.verify_token(db, token).username == "admin"
+    r = run(data_dir, "token", "create", "--name", "x", "--user", "ghost")
+    assert r.returncode == 2 and "no user 'ghost'" in r.stderr
+
+
+def test_extensions_from_the_cli(data_dir):
+    r = run(data_dir, "ext", "add", "201", "--name", "Lan")
+    assert r.returncode == 0 and "SIP secret (shown once)" in r.stdout
+    secret = r.stdout.rsplit(" ", 1)[1].strip()
+    assert len(secret) == 20
+    r = run(data_dir, "ext", "add", "202", "--secret", "my-own-secret-123")
+    assert r.returncode == 0 and "my-own-secret-123" not in r.stdout
+    listed = run(data_dir, "ext", "list").stdout
+    assert "201  Lan" in listed and "202" in listed and secret not in listed
+    r = run(data_dir, "ext", "add", "201")
+    assert r.returncode == 2 and "already exists" in r.stderr
+    r = run(data_dir, "ext", "del", "999")
+    assert r.returncode == 2 and "no extension 999" in r.stderr
+    assert run(data_dir, "ext", "del", "202").returncode == 0
+    assert "202" not in run(data_dir, "ext", "list").stdout
+
+
+def test_bad_settings_are_refused_by_name(data_dir):
+    r = run(data_dir, "ext", "list", env={"TONGDAI_HTTP_PORT": "eighty"})
+    assert r.returncode == 2 and "http_port (from environment TONGDAI_HTTP_PORT)" in r.stderr
