@@ -53,7 +53,7 @@ lint: test-deps
 	$(VENV)/bin/ruff check firmware ext tests bench setup.py
 
 bench: build
-	$(PY) bench/run_all.py
+	$(PY) bench/acd_core.py
 
 clean:
 	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules

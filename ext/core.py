@@ -147,17 +147,28 @@ class Core:
         """
         self._end_wrap_ups(now)
         offers = []
+        free = 0
+        for agent in self.agents.values():
+            if agent.state == AVAILABLE:
+                free += 1
+        if free == 0:
+            return offers
+        exhausted = set()  # queues with no free member left in this pass
         for call in sorted(self.calls.values(), key=_call_key):
-            if call.offered_to:
+            if call.offered_to or call.queue in exhausted:
                 continue
             member = self._pick(self.queues[call.queue])
             if member is None:
+                exhausted.add(call.queue)
                 continue
             agent = member.agent
             call.offered_to = agent.id
             agent.call_id = call.id
             self._set(agent, RESERVED, now)
             offers.append((call.id, agent.id))
+            free -= 1
+            if free == 0:
+                break
         return offers
 
     def answered(self, call_id: str, now: float):
@@ -184,7 +195,10 @@ class Core:
         agent = self._agent(agent_id)
         if agent.state != ON_CALL:
             raise AcdError(f"agent {agent_id} is not on a call")
-        wrap = max((q.wrap_up for q in self.queues.values() if agent_id in q.members), default=0.0)
+        wrap = 0.0
+        for q in self.queues.values():
+            if agent_id in q.members and q.wrap_up > wrap:
+                wrap = q.wrap_up
         agent.call_id = ""
         agent.wrap_until = now + wrap
         self._set(agent, WRAP_UP, now)
@@ -205,22 +219,19 @@ class Core:
             agent.idle_since = now
 
     def _pick(self, q: Queue):
-        free = [m for m in q.members.values() if m.agent.state == AVAILABLE]
-        if not free:
-            return None
-        best_penalty = min(m.penalty for m in free)
-        free = [m for m in free if m.penalty == best_penalty]
-        if q.strategy == "longest-idle":
-            chosen = min(free, key=lambda m: (m.agent.idle_since, m.order))
-        elif q.strategy == "fewest-calls":
-            chosen = min(free, key=lambda m: (m.agent.calls_taken, m.agent.idle_since, m.order))
-        elif q.strategy == "linear":
-            chosen = min(free, key=lambda m: m.order)
-        else:  # round-robin: the next member after the one last offered, wrapping
-            after = [m for m in free if m.order > q.rr_last]
-            chosen = min(after or free, key=lambda m: m.order)
-            q.rr_last = chosen.order
-        return chosen
+        """The free member the queue's strategy ranks first (lowest penalty tier first)."""
+        best = None
+        best_key = None
+        for m in q.members.values():
+            if m.agent.state != AVAILABLE:
+                continue
+            key = _rank(q, m)
+            if best is None or key < best_key:
+                best = m
+                best_key = key
+        if best is not None and q.strategy == "round-robin":
+            q.rr_last = best.order
+        return best
 
     def _set(self, agent: Agent, state: int, now: float):
         agent.state = state
@@ -243,6 +254,18 @@ class Core:
         if call is None:
             raise AcdError(f"no waiting call {call_id}")
         return call
+
+
+def _rank(q: Queue, m: Member):
+    agent = m.agent
+    if q.strategy == "longest-idle":
+        return (m.penalty, agent.idle_since, 0, m.order)
+    if q.strategy == "fewest-calls":
+        return (m.penalty, agent.calls_taken, agent.idle_since, m.order)
+    if q.strategy == "linear":
+        return (m.penalty, 0, 0, m.order)
+    # round-robin: the next member after the one last offered, wrapping around
+    return (m.penalty, m.order <= q.rr_last, 0, m.order)
 
 
 def _call_key(call: Call):

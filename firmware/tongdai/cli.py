@@ -110,12 +110,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     s = _load_settings(args)
     logs.setup(s.log_level, s.log_dir)
-    db = bootstrap.open_store(s)
-    first = bootstrap.first_start(db)
-    db.close()
-    # Printed, not logged: generated secrets must never reach the log file.
-    print(bootstrap.welcome_text(first, s, s.data_dir), flush=True)
-    service.run(s)
+    try:
+        service.listen(s.bind, s.http_port).close()  # a busy port stops us before first start
+        db = bootstrap.open_store(s)
+        first = bootstrap.first_start(db)
+        db.close()
+        # Printed, not logged: generated secrets must never reach the log file.
+        print(bootstrap.welcome_text(first, s, s.data_dir), flush=True)
+        service.run(s)
+    except service.StartError as exc:
+        print(f"tongdai: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import time
 
 import uvicorn
@@ -21,6 +22,25 @@ from tongdai.store import ChangeWatcher, open_db
 log = logging.getLogger("tongdai")
 
 SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end everything within 5
+
+
+class StartError(RuntimeError):
+    """The service cannot start (a port in use, say); the message says why."""
+
+
+def listen(address: str, port: int, kind: int = socket.SOCK_STREAM) -> socket.socket:
+    """Bind before anything starts, so a busy port is a clear error, not a half-started box."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, kind)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+    except OSError as exc:
+        sock.close()
+        raise StartError(
+            f"cannot listen on {address}:{port}: {exc.strerror} (is port {port} free?)"
+        ) from exc
+    return sock
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -63,6 +83,7 @@ class Service:
         self._stop.set()
 
     async def run(self) -> None:
+        http_socket = listen(self.settings.bind, self.settings.http_port)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
@@ -77,14 +98,14 @@ class Service:
         )
         server = _EmbeddedServer(config)
         tasks = [
-            asyncio.create_task(server.serve(), name="http"),
+            asyncio.create_task(server.serve(sockets=[http_socket]), name="http"),
             asyncio.create_task(self.media.run(), name="media"),
             asyncio.create_task(self.watcher.run(), name="watcher"),
         ]
         stop = asyncio.create_task(self._stop.wait())
         done, _ = await asyncio.wait([stop, tasks[0]], return_when=asyncio.FIRST_COMPLETED)
         if tasks[0] in done and not stop.done():
-            log.error("the web server stopped (is port %d free?)", self.settings.http_port)
+            log.error("the web server stopped unexpectedly")
         log.info("shutting down")
         await self._shutdown(server, tasks)
         stop.cancel()

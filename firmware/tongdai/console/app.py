@@ -1,7 +1,5 @@
 """The FastAPI application: health, metrics and the versioned API."""
 
-from __future__ import annotations
-
 import time
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,7 +14,7 @@ if TYPE_CHECKING:
     from tongdai.service import Service
 
 
-def create_app(service: Service) -> FastAPI:
+def create_app(service: "Service") -> FastAPI:
     app = FastAPI(
         title="Tongdai",
         version=__version__,
