@@ -50,7 +50,6 @@ setup(
     },
     entry_points={"console_scripts": ["tongdai = tongdai.cli:main"]},
     classifiers=[
-        "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
         "Programming Language :: Python :: 3",
         "Topic :: Communications :: Telephony",
     ],

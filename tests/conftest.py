@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_TESTDATA = ROOT.parent / "shared" / "testdata"
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
