@@ -9,21 +9,10 @@ form and drain) and prints routed calls per second of wall time for each.
 
 import argparse
 import heapq
-import importlib.util
 import random
 import time
-from pathlib import Path
 
 import tongdai.acdcore
-
-SOURCE = Path(__file__).resolve().parent.parent / "ext" / "core.py"
-
-
-def interpreted():
-    spec = importlib.util.spec_from_file_location("acd_core_interpreted", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def drive(acd, calls: int, seed: int = 2026) -> tuple[float, int]:
@@ -57,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20000)
     args = parser.parse_args()
-    builds = [("interpreted", interpreted())]
+    builds = [("interpreted", tongdai.acdcore.load_interpreted())]
     if tongdai.acdcore.COMPILED:
         builds.insert(0, ("compiled", tongdai.acdcore.core))
     results = {}

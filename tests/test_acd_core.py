@@ -1,27 +1,16 @@
 """The ACD core, run against both builds: the Cython-compiled module and the same source
 interpreted."""
 
-import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 import tongdai.acdcore
-
-SOURCE = Path(__file__).resolve().parent.parent / "ext" / "core.py"
-
-
-def _pure_core():
-    spec = importlib.util.spec_from_file_location("tongdai_acd_core_pure", SOURCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(params=["compiled", "interpreted"])
 def acd(request):
     if request.param == "interpreted":
-        return _pure_core()
+        return tongdai.acdcore.load_interpreted()
     if not tongdai.acdcore.COMPILED:
         pytest.skip("the compiled ACD core is not built (make ext)")
     return tongdai.acdcore.core

@@ -159,6 +159,7 @@ class MediaSupervisor:
         try:
             ready = await asyncio.wait_for(self._read_ready(reader), self.timing.ready_timeout)
             self.status.up, self.status.pjsip = True, ready.get("pjsip")
+            self._dispatch(ready)
             log.info("media engine up: pid %d, pjsip %s", proc.pid, self.status.pjsip)
             if self._on_ready:
                 self._on_ready(self.status)
