@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlite_utils
 
@@ -63,12 +62,12 @@ def first_start(db: sqlite_utils.Database, env: dict[str, str] | None = None) ->
     return result
 
 
-def welcome_text(first: FirstStart | None, settings: Settings, data_dir: Path) -> str:
+def welcome_text(first: FirstStart | None, settings: Settings) -> str:
     """What `tongdai run` prints at start: where the console is and how to register a phone."""
     host = settings.resolved_media_address()
     lines = [
         "",
-        f"  Tongdai is starting. Data: {data_dir.resolve()}",
+        f"  Tongdai is starting. Data: {settings.data_dir.resolve()}",
         f"  Console:  http://{host}:{settings.http_port}/   (health: /healthz, metrics: /metrics)",
     ]
     if first is not None:

@@ -116,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         first = bootstrap.first_start(db)
         db.close()
         # Printed, not logged: generated secrets must never reach the log file.
-        print(bootstrap.welcome_text(first, s, s.data_dir), flush=True)
+        print(bootstrap.welcome_text(first, s), flush=True)
         service.run(s)
     except service.StartError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)

@@ -96,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tongdai-media")
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--sip-port", type=int, default=5080)
-    parser.add_argument("--media-address", default="127.0.0.1")
-    parser.add_argument("--rtp-ports", default="10000-10999")
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     logging.basicConfig(

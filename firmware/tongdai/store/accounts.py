@@ -113,9 +113,7 @@ def verify_password(db: sqlite_utils.Database, username: str, password: str) -> 
     stored = row[1] if row else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
-    except argon2.exceptions.VerificationError:
-        return None
-    except argon2.exceptions.InvalidHashError:
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return None
     if row is None:
         return None
