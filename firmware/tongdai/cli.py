@@ -111,16 +111,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = _load_settings(args)
     logs.setup(s.log_level, s.log_dir)
     try:
-        service.listen(s.bind, s.http_port).close()  # a busy port stops us before first start
-        db = bootstrap.open_store(s)
-        first = bootstrap.first_start(db)
-        db.close()
-        # Printed, not logged: generated secrets must never reach the log file.
-        print(bootstrap.welcome_text(first, s), flush=True)
-        service.run(s)
+        http_socket = service.listen(s.bind, s.http_port)  # a busy port stops us before all else
     except service.StartError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 1
+    db = bootstrap.open_store(s)
+    first = bootstrap.first_start(db)
+    # Printed, not logged: generated secrets must never reach the log file.
+    print(bootstrap.welcome_text(first, s), flush=True)
+    service.run(s, db, http_socket)
     return 0
 
 

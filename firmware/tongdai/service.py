@@ -9,6 +9,7 @@ import signal
 import socket
 import time
 
+import sqlite_utils
 import uvicorn
 import uvloop
 
@@ -17,7 +18,7 @@ from tongdai.console.app import create_app
 from tongdai.media.supervisor import MediaSupervisor
 from tongdai.metrics import Metrics
 from tongdai.settings import Settings
-from tongdai.store import ChangeWatcher, open_db
+from tongdai.store import ChangeWatcher
 
 log = logging.getLogger("tongdai")
 
@@ -28,10 +29,10 @@ class StartError(RuntimeError):
     """The service cannot start (a port in use, say); the message says why."""
 
 
-def listen(address: str, port: int, kind: int = socket.SOCK_STREAM) -> socket.socket:
+def listen(address: str, port: int) -> socket.socket:
     """Bind before anything starts, so a busy port is a clear error, not a half-started box."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, kind)
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((address, port))
@@ -52,11 +53,11 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class Service:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: sqlite_utils.Database) -> None:
         self.settings = settings
         self.started = time.monotonic()
         self.acd_compiled = acdcore.COMPILED
-        self.db = open_db(settings.db_path)
+        self.db = db
         self.metrics = Metrics()
         self.metrics.watch_db_size(settings.db_path)
         self.metrics.set_build_info(
@@ -82,8 +83,7 @@ class Service:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self) -> None:
-        http_socket = listen(self.settings.bind, self.settings.http_port)
+    async def run(self, http_socket: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
@@ -121,10 +121,11 @@ class Service:
         log.info("stopped")
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, db: sqlite_utils.Database, http_socket: socket.socket) -> None:
+    """Serve until SIGTERM/SIGINT, on a database already migrated and a socket already bound."""
     log.info(
         "Tongdai %s starting (ACD core %s)",
         __version__,
         "compiled" if acdcore.COMPILED else "interpreted",
     )
-    uvloop.run(Service(settings).run())
+    uvloop.run(Service(settings, db).run(http_socket))

@@ -14,7 +14,7 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tongdai.media import protocol
@@ -39,7 +39,6 @@ class MediaStatus:
     pjsip: str | None = None
     restarts: int = 0
     last_exit: str | None = None
-    events: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,6 @@ class MediaSupervisor:
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "event" in message:
-            name = message["event"]
-            self.status.events[name] = self.status.events.get(name, 0) + 1
             if self._on_event:
                 self._on_event(message)
             return
