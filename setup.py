@@ -32,6 +32,7 @@ setup(
     ext_modules=ext_modules,
     install_requires=[
         "argon2-cffi>=23",
+        "cryptography>=41",
         "fastapi>=0.110",
         "prometheus-client>=0.20",
         "pyserial>=3.5",

@@ -111,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = _load_settings(args)
     logs.setup(s.log_level, s.log_dir)
     try:
-        http_socket = service.listen(s.bind, s.http_port)  # a busy port stops us before all else
+        sockets = service.bind_sockets(s)  # a busy port stops us before all else
     except service.StartError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 1
@@ -119,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     first = bootstrap.first_start(db)
     # Printed, not logged: generated secrets must never reach the log file.
     print(bootstrap.welcome_text(first, s), flush=True)
-    service.run(s, db, http_socket)
+    service.run(s, db, sockets)
     return 0
 
 

@@ -15,6 +15,7 @@ from prometheus_client import (
     ProcessCollector,
     disable_created_metrics,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 disable_created_metrics()
 
@@ -50,5 +51,48 @@ class Metrics:
 
         self.db_size.set_function(size)
 
+    def watch_edge(self, edge) -> None:
+        self.registry.register(_EdgeCollector(edge))
+
     def watch_media(self, up: Callable[[], bool]) -> None:
         self.media_up.set_function(lambda: 1.0 if up() else 0.0)
+
+
+class _EdgeCollector:
+    """SIP figures read from the edge's plain counters at scrape time (cheap on the hot path)."""
+
+    def __init__(self, edge) -> None:
+        self.edge = edge
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        stats, edge = self.edge.stats, self.edge
+        requests = CounterMetricFamily(
+            "tongdai_sip_requests", "SIP requests received", labels=["method"]
+        )
+        for method, n in sorted(stats.requests.items()):
+            requests.add_metric([method], n)
+        yield requests
+        responses = CounterMetricFamily(
+            "tongdai_sip_responses", "SIP responses sent by the edge", labels=["method", "class"]
+        )
+        for (method, cls), n in sorted(stats.responses.items()):
+            responses.add_metric([method, cls], n)
+        yield responses
+        dropped = CounterMetricFamily(
+            "tongdai_sip_dropped", "SIP packets dropped unanswered", labels=["reason"]
+        )
+        for reason, n in sorted({**edge.guard.dropped, "malformed": stats.malformed}.items()):
+            dropped.add_metric([reason], n)
+        yield dropped
+        yield CounterMetricFamily(
+            "tongdai_sip_auth_failures", "Failed SIP logins", value=stats.auth_failures
+        )
+        yield GaugeMetricFamily(
+            "tongdai_sip_registrations", "Registered contacts", value=edge.location.count
+        )
+        yield GaugeMetricFamily(
+            "tongdai_sip_bans", "Addresses banned from SIP now", value=len(edge.guard.bans)
+        )

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
 import time
 
 import sqlite_utils
@@ -15,6 +16,8 @@ import uvloop
 
 from tongdai import __version__, acdcore
 from tongdai.console.app import create_app
+from tongdai.edge import certificate
+from tongdai.edge.server import EdgeServer
 from tongdai.media.supervisor import MediaSupervisor
 from tongdai.metrics import Metrics
 from tongdai.settings import Settings
@@ -23,25 +26,45 @@ from tongdai.store import ChangeWatcher
 log = logging.getLogger("tongdai")
 
 SHUTDOWN_BUDGET = 4.0  # seconds; SIGTERM must end everything within 5
+UDP_BUFFER = 4 * 1024 * 1024
 
 
 class StartError(RuntimeError):
     """The service cannot start (a port in use, say); the message says why."""
 
 
-def listen(address: str, port: int) -> socket.socket:
+def listen(address: str, port: int, *, udp: bool = False) -> socket.socket:
     """Bind before anything starts, so a busy port is a clear error, not a half-started box."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if udp:  # room for a registration storm while the loop is busy
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
         sock.bind((address, port))
     except OSError as exc:
         sock.close()
+        what = "UDP" if udp else "TCP"
         raise StartError(
-            f"cannot listen on {address}:{port}: {exc.strerror} (is port {port} free?)"
+            f"cannot listen on {address}:{port} ({what}): {exc.strerror} (is port {port} free?)"
         ) from exc
     return sock
+
+
+def bind_sockets(settings: Settings) -> dict[str, socket.socket]:
+    """Every listening socket of the box: the console, and SIP over UDP, TCP and TLS."""
+    out: dict[str, socket.socket] = {}
+    try:
+        out["HTTP"] = listen(settings.bind, settings.http_port)
+        out["UDP"] = listen(settings.bind, settings.sip_port, udp=True)
+        # SIP over UDP and TCP share the port number phones are told.
+        out["TCP"] = listen(settings.bind, out["UDP"].getsockname()[1])
+        out["TLS"] = listen(settings.bind, settings.sips_port)
+    except StartError:
+        for sock in out.values():
+            sock.close()
+        raise
+    return out
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -53,8 +76,14 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class Service:
-    def __init__(self, settings: Settings, db: sqlite_utils.Database) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: sqlite_utils.Database,
+        sockets: dict[str, socket.socket],
+    ) -> None:
         self.settings = settings
+        self.sockets = sockets
         self.started = time.monotonic()
         self.acd_compiled = acdcore.COMPILED
         self.db = db
@@ -69,6 +98,8 @@ class Service:
             on_ready=lambda status: self.metrics.set_build_info(pjsip=status.pjsip or ""),
         )
         self.metrics.watch_media(lambda: self.media.status.up)
+        self.edge = EdgeServer(settings, db, sockets, tls_context(settings))
+        self.metrics.watch_edge(self.edge.edge)
         self.watcher = ChangeWatcher(self.db)
         self.watcher.subscribe(self.reload)
         self.extension_count = 0
@@ -79,11 +110,12 @@ class Service:
         """Pick up configuration changed by another process (the CLI)."""
         self.extension_count = self.db["extensions"].count
         self.metrics.extensions.set(self.extension_count)
+        self.edge.reload()
 
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self, http_socket: socket.socket) -> None:
+    async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
@@ -98,14 +130,18 @@ class Service:
         )
         server = _EmbeddedServer(config)
         tasks = [
-            asyncio.create_task(server.serve(sockets=[http_socket]), name="http"),
+            asyncio.create_task(server.serve(sockets=[self.sockets["HTTP"]]), name="http"),
             asyncio.create_task(self.media.run(), name="media"),
+            asyncio.create_task(self.edge.run(), name="edge"),
             asyncio.create_task(self.watcher.run(), name="watcher"),
         ]
         stop = asyncio.create_task(self._stop.wait())
-        done, _ = await asyncio.wait([stop, tasks[0]], return_when=asyncio.FIRST_COMPLETED)
-        if tasks[0] in done and not stop.done():
-            log.error("the web server stopped unexpectedly")
+        essential = [tasks[0], tasks[2]]  # the console and the SIP edge
+        done, _ = await asyncio.wait([stop, *essential], return_when=asyncio.FIRST_COMPLETED)
+        for task in essential:
+            if task in done and not stop.done():
+                exc = task.exception()
+                log.error("the %s task stopped unexpectedly", task.get_name(), exc_info=exc)
         log.info("shutting down")
         await self._shutdown(server, tasks)
         stop.cancel()
@@ -121,11 +157,18 @@ class Service:
         log.info("stopped")
 
 
-def run(settings: Settings, db: sqlite_utils.Database, http_socket: socket.socket) -> None:
-    """Serve until SIGTERM/SIGINT, on a database already migrated and a socket already bound."""
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The SIP-over-TLS context, with a self-signed certificate made on first start."""
+    addresses = [settings.resolved_media_address(), "127.0.0.1"]
+    cert, key = certificate.ensure(settings.data_dir / "tls", addresses)
+    return certificate.server_context(cert, key)
+
+
+def run(settings: Settings, db: sqlite_utils.Database, sockets: dict[str, socket.socket]) -> None:
+    """Serve until SIGTERM/SIGINT, on a database already migrated and sockets already bound."""
     log.info(
         "Tongdai %s starting (ACD core %s)",
         __version__,
         "compiled" if acdcore.COMPILED else "interpreted",
     )
-    uvloop.run(Service(settings, db).run(http_socket))
+    uvloop.run(Service(settings, db, sockets).run())

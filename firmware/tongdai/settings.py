@@ -41,6 +41,17 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
     log_level: str = "info"
+    # SIP edge: protection and registrations
+    sip_rate_limit: int = 100  # requests per second from one address (0: no limit)
+    sip_ban_failures: int = 10  # failed logins from one address ...
+    sip_ban_window: int = 60  # ... within this many seconds ...
+    sip_ban_seconds: int = 3600  # ... ban it for this long
+    sip_min_expires: int = 60
+    sip_max_expires: int = 3600
+    sip_qualify_interval: int = 30  # seconds between OPTIONS pings to each contact (0: off)
+    # Offered in this order (RFC 8760). MD5 first: many phones and SIPp answer only the first
+    # challenge, and with generated 119-bit secrets offline guessing of MD5 digests is moot.
+    sip_digest: tuple[str, ...] = ("MD5", "SHA-256")
 
     @property
     def db_path(self) -> Path:
@@ -65,6 +76,17 @@ class Settings:
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 _PORT_FIELDS = ("sip_port", "sips_port", "http_port", "media_port")
+# integer settings: (lowest, highest)
+_INT_FIELDS = {
+    "sip_rate_limit": (0, 100_000),
+    "sip_ban_failures": (1, 1000),
+    "sip_ban_window": (1, 86_400),
+    "sip_ban_seconds": (1, 30 * 86_400),
+    "sip_min_expires": (1, 3600),
+    "sip_max_expires": (60, 86_400),
+    "sip_qualify_interval": (0, 3600),
+}
+DIGEST_ALGORITHMS = ("SHA-256", "MD5")
 
 
 def _convert(name: str, raw: Any, source: str) -> Any:
@@ -76,6 +98,18 @@ def _convert(name: str, raw: Any, source: str) -> Any:
             if not 0 <= port <= 65535:  # 0 means "any free port" (tests)
                 raise ValueError
             return port
+        if name in _INT_FIELDS:
+            lo, hi = _INT_FIELDS[name]
+            number = int(raw)
+            if not lo <= number <= hi:
+                raise ValueError
+            return number
+        if name == "sip_digest":
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            algs = tuple(str(a).strip().upper() for a in items if str(a).strip())
+            if not algs or any(a not in DIGEST_ALGORITHMS for a in algs):
+                raise ValueError
+            return algs
         if name == "rtp_ports":
             lo, hi = (
                 (int(x) for x in raw) if isinstance(raw, list) else map(int, str(raw).split("-"))
@@ -115,6 +149,8 @@ _HINTS = {
     "timezone": "expected an IANA time zone such as Asia/Ho_Chi_Minh",
     "language": "expected one of " + ", ".join(LANGUAGES),
     "log_level": "expected one of " + ", ".join(LOG_LEVELS),
+    **{n: f"expected a whole number {lo}-{hi}" for n, (lo, hi) in _INT_FIELDS.items()},
+    "sip_digest": "expected a comma-separated list of " + ", ".join(DIGEST_ALGORITHMS),
 }
 
 
@@ -148,7 +184,13 @@ def load(
         if raw is not None:
             values[name] = _convert(name, raw, "command line")
 
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.sip_min_expires > settings.sip_max_expires:
+        raise SettingsError(
+            f"sip_min_expires ({settings.sip_min_expires}) is above "
+            f"sip_max_expires ({settings.sip_max_expires})"
+        )
+    return settings
 
 
 def lan_address() -> str:

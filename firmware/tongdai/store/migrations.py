@@ -43,4 +43,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "SIP registrations and address bans",
+        """
+        -- One row per registered contact. Times are UNIX seconds (UTC) so the
+        -- edge can compare them without parsing.
+        CREATE TABLE sip_bindings (
+            aor TEXT NOT NULL,                    -- the extension number
+            contact TEXT NOT NULL,                -- the Contact URI as the phone sent it
+            expires_at REAL NOT NULL,
+            call_id TEXT NOT NULL,
+            cseq INTEGER NOT NULL,
+            q REAL,
+            instance TEXT,                        -- +sip.instance (RFC 5626), if any
+            transport TEXT NOT NULL,              -- UDP, TCP, TLS: the flow it came in on
+            source TEXT NOT NULL,                 -- ip:port it came from (NAT)
+            user_agent TEXT NOT NULL DEFAULT '',
+            registered_at REAL NOT NULL,
+            PRIMARY KEY (aor, contact)
+        );
+        CREATE TABLE sip_bans (
+            address TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            until REAL NOT NULL
+        );
+        """,
+    ),
 ]

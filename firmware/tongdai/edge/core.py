@@ -1,0 +1,357 @@
+"""The edge's protocol logic: what happens to each SIP message that arrives.
+
+No sockets and no asyncio here: messages arrive with the flow they came on
+and the time; answers leave through `flow.send`. The asyncio side
+(`edge.server`) owns sockets, timers and the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from tongdai.edge.guard import Guard, GuardConfig
+from tongdai.edge.location import Binding, Location
+from tongdai.edge.registrar import Registrar, RegistrarConfig
+from tongdai.sip.digest import DigestServer, Outcome
+from tongdai.sip.errors import SipError
+from tongdai.sip.fields import Via, parse_credentials, parse_via
+from tongdai.sip.grammar import unescape
+from tongdai.sip.headers import Headers
+from tongdai.sip.message import Request, Response, make_response, parse
+from tongdai.sip.transaction import MAGIC, ClientTransactions, ServerTransactions, server_key
+from tongdai.sip.uri import SipUri
+from tongdai.sip.validate import Checked, check_request
+
+log = logging.getLogger("tongdai.edge")
+
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
+SUPPORTED: frozenset[str] = frozenset()  # extensions the edge itself implements (Require)
+METHODS = frozenset([*ALLOW.replace(",", "").split(), "SUBSCRIBE", "PUBLISH"])
+
+
+@dataclasses.dataclass(slots=True)
+class Incoming:
+    """A request that passed the checks, with where it came from and where answers go."""
+
+    req: Request
+    checked: Checked
+    key: tuple  # its server transaction
+    flow: object  # the flow it arrived on
+    reply: object  # the flow responses go to
+    now: float
+
+
+@dataclasses.dataclass(frozen=True)
+class EdgeConfig:
+    advertise: str = "127.0.0.1"  # our address in Via and From of requests we send
+    ports: dict[str, int] = dataclasses.field(
+        default_factory=lambda: {"UDP": 5060, "TCP": 5060, "TLS": 5061}
+    )
+    qualify_timeout: float = 5.0
+    realm: str = "tongdai"
+    digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    registrar: RegistrarConfig = dataclasses.field(default_factory=RegistrarConfig)
+    guard: GuardConfig = dataclasses.field(default_factory=GuardConfig)
+
+
+@dataclasses.dataclass
+class Stats:
+    """Counts for metrics; plain ints so the hot path stays cheap."""
+
+    requests: dict[str, int] = dataclasses.field(default_factory=dict)
+    responses: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
+    malformed: int = 0
+    auth_failures: int = 0
+
+    def request(self, method: str) -> None:
+        key = method if method in METHODS else "other"
+        self.requests[key] = self.requests.get(key, 0) + 1
+
+    def response(self, method: str, status: int) -> None:
+        key = (method if method in METHODS else "other", f"{status // 100}xx")
+        self.responses[key] = self.responses.get(key, 0) + 1
+
+
+class Edge:
+    def __init__(
+        self,
+        config: EdgeConfig = EdgeConfig(),
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.location = Location()
+        self.registrar = Registrar(self.location, config.registrar)
+        self.guard = Guard(config.guard)
+        self.digest = DigestServer(config.realm, algorithms=config.digest_algorithms)
+        self.transactions = ServerTransactions()
+        self.client = ClientTransactions()
+        self.secrets: dict[str, str] = {}
+        self.stats = Stats()
+        self.on_ban: Callable[[str, float, str], None] = lambda address, until, reason: None
+
+    # -- configuration -------------------------------------------------------------------
+
+    def set_secrets(self, secrets: dict[str, str]) -> None:
+        """The extensions and their SIP secrets; bindings of removed extensions go."""
+        self.secrets = dict(secrets)
+        for aor in self.location.aors():
+            if aor not in self.secrets:
+                self.location.remove_aor(aor)
+
+    # -- arrivals ----------------------------------------------------------------------------
+
+    def receive(self, data: bytes, flow) -> None:
+        """One datagram or one framed stream message from a flow."""
+        now = self.clock()
+        address = flow.remote[0]
+        if not self.guard.allow(address, now):
+            return
+        try:
+            msg = parse(data)
+        except SipError as err:
+            self.stats.malformed += 1
+            if err.message is not None:
+                self._reject_malformed(err.message, err, flow)
+            return
+        if isinstance(msg, Response):
+            self.handle_response(msg, flow, now)
+            return
+        if self.guard.is_scanner(msg.headers.get("User-Agent")):
+            return
+        self.stats.request(msg.method)
+        try:
+            checked = check_request(msg)
+        except SipError as err:
+            self.stats.malformed += 1
+            self._reject_malformed(msg, err, flow)
+            return
+        top = self._stamp_via(msg, checked.vias[0], flow)
+        key = server_key(msg, top, checked.from_.tag)
+        action, stored = self.transactions.receive(key, msg.method, now)
+        if action == "resend":
+            stored[1].send(stored[0])
+            return
+        if action == "absorb":
+            return
+        inc = Incoming(msg, checked, key, flow, self._reply_flow(flow, top), now)
+        if action == "ack":
+            self.handle_ack(inc)
+        else:
+            self.handle_request(inc)
+
+    def handle_response(self, resp: Response, flow, now: float) -> None:
+        """Responses to requests the edge sent itself (qualify) or relays (the proxy)."""
+        try:
+            top = parse_via(resp.headers.values("Via")[0])
+            _, method = resp.cseq()
+        except (SipError, IndexError):
+            return
+        tsx = self.client.receive(resp, top.branch, method)
+        if tsx is not None and isinstance(tsx.owner, Binding):
+            self._set_reachable(tsx.owner, True)
+
+    def handle_ack(self, inc: Incoming) -> None:
+        """An ACK for a 2xx (end to end): the proxy relays it."""
+
+    def handle_request(self, inc: Incoming) -> None:
+        method = inc.req.method
+        if method == "REGISTER":
+            self._register(inc)
+        elif method == "OPTIONS":
+            if self._refuse_requirements(inc):
+                return
+            resp = self.response(inc.req, 200)
+            resp.headers.add("Allow", ALLOW)
+            resp.headers.add("Accept", "application/sdp")
+            self.send_final(inc, resp)
+        elif method in ("CANCEL", "BYE", "PRACK", "UPDATE", "INFO", "NOTIFY", "REFER"):
+            self.send_final(inc, self.response(inc.req, 481))
+        else:
+            resp = self.response(inc.req, 501 if method not in METHODS else 405)
+            resp.headers.add("Allow", ALLOW)
+            self.send_final(inc, resp)
+
+    # -- the registrar -------------------------------------------------------------------
+
+    def _register(self, inc: Incoming) -> None:
+        req, checked = inc.req, inc.checked
+        if self._refuse_requirements(inc):
+            return
+        to_uri = checked.to.uri
+        if not isinstance(to_uri, SipUri):
+            self.send_final(inc, self.response(req, 400, "To must be a SIP URI"))
+            return
+        verdict = self.authenticate(req, "Authorization", inc.now)
+        if verdict is None:
+            self.challenge(inc, 401)
+            return
+        if verdict.outcome is Outcome.STALE:
+            self.challenge(inc, 401, stale=True)
+            return
+        aor = unescape(to_uri.user or "")
+        if verdict.outcome is Outcome.FAILED or verdict.username != aor:
+            self.auth_failed(inc)
+            return
+        flow = inc.flow
+        resp = self.registrar.register(
+            req, checked, aor, transport=flow.transport, source=flow.remote, flow=flow,
+            now=inc.now, to_tag=self._tag(req),
+        )  # fmt: skip
+        self.send_final(inc, resp)
+
+    # -- authentication --------------------------------------------------------------------
+
+    def authenticate(self, req: Request, header: str, now: float):
+        """The digest verdict for a request, or None when it carries no usable credentials."""
+        params = None
+        for value in req.headers.get_all(header):
+            try:
+                scheme, fields = parse_credentials(value)
+            except SipError:
+                continue
+            if scheme.lower() == "digest" and fields.get("realm") == self.config.realm:
+                params = fields
+                break
+        verdict = self.digest.verify(params, req.method, now, self.secrets.get)
+        return None if verdict.outcome is Outcome.MISSING else verdict
+
+    def challenge(self, inc: Incoming, status: int, *, stale: bool = False) -> None:
+        resp = self.response(inc.req, status)
+        name = "WWW-Authenticate" if status == 401 else "Proxy-Authenticate"
+        for value in self.digest.challenges(inc.now, stale=stale):
+            resp.headers.add(name, value)
+        self.send_final(inc, resp)
+
+    def auth_failed(self, inc: Incoming) -> None:
+        """Wrong password and unknown user look the same from outside: 403."""
+        self.stats.auth_failures += 1
+        address = inc.flow.remote[0]
+        self.send_final(inc, self.response(inc.req, 403))
+        if self.guard.auth_failed(address, inc.now):
+            until, reason = self.guard.bans[address]
+            log.warning("banned %s until %s: %s", address, time.ctime(until), reason)
+            self.on_ban(address, until, reason)
+
+    # -- requests of our own -------------------------------------------------------------
+
+    def request(self, method: str, uri: str, to: str, transport: str) -> tuple[Request, str]:
+        """A new out-of-dialog request from the edge, and its branch."""
+        branch = MAGIC + secrets.token_hex(8)
+        host = self.config.advertise
+        port = self.config.ports.get(transport, 5060)
+        h = Headers()
+        h.add("Via", f"SIP/2.0/{transport} {host}:{port};branch={branch};rport")
+        h.add("Max-Forwards", "70")
+        h.add("From", f"<sip:tongdai@{host}>;tag={secrets.token_hex(5)}")
+        h.add("To", to)
+        h.add("Call-ID", secrets.token_hex(12))
+        h.add("CSeq", f"1 {method}")
+        return Request(method, uri, h), branch
+
+    def qualify(self, binding: Binding, flow, now: float) -> None:
+        """Ping a contact with OPTIONS; any answer means it is reachable (RFC 3261 11)."""
+        contact = binding.contact
+        req, branch = self.request("OPTIONS", contact, f"<{contact}>", flow.transport)
+        data = req.encode()
+        flow.send(data)
+        self.client.start(
+            branch, "OPTIONS", data, flow, reliable=flow.reliable, now=now, owner=binding,
+            timeout=self.config.qualify_timeout,
+        )  # fmt: skip
+
+    def _set_reachable(self, binding: Binding, reachable: bool) -> None:
+        if binding.reachable != reachable:
+            binding.reachable = reachable
+            log.info(
+                "contact %s of %s is %s", binding.contact, binding.aor,
+                "reachable again" if reachable else "unreachable",
+            )  # fmt: skip
+
+    def timers(self, now: float) -> None:
+        """Fire whatever timers are due: retransmissions and timeouts."""
+        for data, flow in self.transactions.expire(now):
+            flow.send(data)
+        resend, timed_out = self.client.expire(now)
+        for tsx in resend:
+            tsx.flow.send(tsx.data)
+        for tsx in timed_out:
+            if isinstance(tsx.owner, Binding):
+                self._set_reachable(tsx.owner, False)
+
+    def next_deadline(self) -> float | None:
+        times = [t for t in (self.transactions.next_deadline(), self.client.next_deadline()) if t]
+        return min(times) if times else None
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def response(self, req: Request, status: int, reason: str | None = None) -> Response:
+        return make_response(req, status, reason, to_tag=self._tag(req))
+
+    def send_final(self, inc: Incoming, resp: Response) -> None:
+        data = resp.encode()
+        self.stats.response(inc.req.method, resp.status)
+        inc.reply.send(data)
+        self.transactions.respond(
+            inc.key, inc.req.method, data, inc.reply, inc.reply.reliable, inc.now
+        )
+
+    @staticmethod
+    def _reply_flow(flow, via: Via):
+        """Where responses go (RFC 3261 18.2.2, RFC 3581): the same connection for TCP/TLS;
+        for UDP the source address, at the rport or else at the Via port."""
+        if flow.reliable or "rport" in via.params:
+            return flow
+        port = via.port or 5060
+        if port == flow.remote[1]:
+            return flow
+        return flow.endpoint.flow((flow.remote[0], port))
+
+    def _reject_malformed(self, req: Request, err: SipError, flow) -> None:
+        """Answer a bad request statelessly with the error's status, if it can be answered."""
+        if req.method == "ACK":
+            return
+        try:
+            via = parse_via(req.headers.values("Via")[0])
+        except (SipError, IndexError):
+            return  # nowhere to send a response
+        resp = make_response(req, err.status, err.reason, to_tag=self._tag(req))
+        self.stats.response(req.method, err.status)
+        self._reply_flow(flow, via).send(resp.encode())
+
+    def _refuse_requirements(self, inc: Incoming) -> bool:
+        """420 for extensions in Require / Proxy-Require that the edge does not implement."""
+        req = inc.req
+        wanted = req.headers.values("Require") + req.headers.values("Proxy-Require")
+        unsupported = [opt for opt in wanted if opt.lower() not in SUPPORTED]
+        if not unsupported:
+            return False
+        resp = self.response(req, 420)
+        resp.headers.add("Unsupported", ", ".join(unsupported))
+        self.send_final(inc, resp)
+        return True
+
+    @staticmethod
+    def _stamp_via(req: Request, via: Via, flow) -> Via:
+        """Record where the request really came from in its top Via (received, rport)."""
+        params = via.params
+        host, port = flow.remote
+        if "rport" in params:
+            params = {**params, "received": host, "rport": str(port)}
+        elif via.host != host:
+            params = {**params, "received": host}
+        else:
+            return via
+        stamped = dataclasses.replace(via, params=params)
+        vias = req.headers.values("Via")
+        req.headers.set_list("Via", [str(stamped), *vias[1:]])
+        return stamped
+
+    @staticmethod
+    def _tag(req: Request) -> str:
+        return format(hash((req.call_id, req.headers.get("CSeq"))) & 0xFFFFFFFFFF, "x")

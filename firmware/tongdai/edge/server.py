@@ -1,0 +1,188 @@
+"""The edge on the event loop: sockets, timers, persistence and configuration reloads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import ssl
+import time
+
+import sqlite_utils
+
+from tongdai.edge.core import Edge, EdgeConfig
+from tongdai.edge.guard import GuardConfig
+from tongdai.edge.location import Binding
+from tongdai.edge.registrar import RegistrarConfig
+from tongdai.edge.transport import Connection, UdpEndpoint
+from tongdai.settings import Settings
+from tongdai.store import bans, bindings
+
+log = logging.getLogger("tongdai.edge")
+
+HOUSEKEEPING = 0.5  # seconds between binding expiry checks and database flushes
+MAX_CONNECTIONS_PER_ADDRESS = 64
+
+
+def edge_config(settings: Settings, advertise: str, ports: dict[str, int]) -> EdgeConfig:
+    rate = settings.sip_rate_limit
+    return EdgeConfig(
+        advertise=advertise,
+        ports=ports,
+        digest_algorithms=settings.sip_digest,
+        registrar=RegistrarConfig(
+            min_expires=settings.sip_min_expires,
+            max_expires=settings.sip_max_expires,
+            default_expires=settings.sip_max_expires,
+        ),
+        guard=GuardConfig(
+            rate=rate,
+            burst=2 * rate,
+            failures=settings.sip_ban_failures,
+            window=settings.sip_ban_window,
+            ban_seconds=settings.sip_ban_seconds,
+        ),
+    )
+
+
+class EdgeServer:
+    def __init__(
+        self,
+        settings: Settings,
+        db: sqlite_utils.Database,
+        sockets: dict[str, socket.socket],
+        tls: ssl.SSLContext | None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.sockets = sockets
+        self.tls = tls
+        ports = {"UDP": sockets["UDP"].getsockname()[1], "TCP": sockets["TCP"].getsockname()[1]}
+        if "TLS" in sockets:
+            ports["TLS"] = sockets["TLS"].getsockname()[1]
+        self.ports = ports
+        self.edge = Edge(edge_config(settings, settings.resolved_media_address(), ports))
+        self.edge.on_ban = self._persist_ban
+        self.connections: dict[int, Connection] = {}
+        self.udp: UdpEndpoint | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = float("inf")
+        now = time.time()
+        self.edge.location.load([Binding.from_row(r) for r in bindings.load(db, now)])
+        self.reload()
+
+    def reload(self) -> None:
+        """Take extensions and bans from the database (they may change from the CLI)."""
+        rows = self.db.query("SELECT number, secret FROM extensions")
+        self.edge.set_secrets({r["number"]: r["secret"] for r in rows})
+        self.edge.guard.replace_bans(
+            {b["address"]: (b["until"], b["reason"]) for b in bans.active(self.db)}
+        )
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        servers: list[asyncio.AbstractServer] = []
+        udp_transport, self.udp = await loop.create_datagram_endpoint(
+            lambda: UdpEndpoint(self._receive), sock=self.sockets["UDP"]
+        )
+        try:
+            servers.append(
+                await loop.create_server(lambda: self._connection("TCP"), sock=self.sockets["TCP"])
+            )
+            if self.tls is not None and "TLS" in self.sockets:
+                servers.append(
+                    await loop.create_server(
+                        lambda: self._connection("TLS"),
+                        sock=self.sockets["TLS"],
+                        ssl=self.tls,
+                        ssl_handshake_timeout=10,
+                    )
+                )
+            log.info(
+                "SIP edge on %s (UDP, TCP %d; TLS %s)",
+                self.settings.bind, self.ports["UDP"], self.ports.get("TLS", "off"),
+            )  # fmt: skip
+            while True:
+                await asyncio.sleep(HOUSEKEEPING)
+                self.housekeeping(time.time())
+        finally:
+            for server in servers:
+                server.close()
+            for conn in list(self.connections.values()):
+                conn.close()
+            udp_transport.close()
+            if self._timer is not None:
+                self._timer.cancel()
+            self.flush()
+
+    def _connection(self, name: str) -> Connection:
+        return Connection(name, self._receive, self.connections, self._admit)
+
+    def _admit(self, address: str) -> bool:
+        """Refuse connections from banned addresses and from one address hoarding sockets."""
+        if not self.edge.guard.allow(address, time.time()):
+            return False
+        count = sum(1 for c in self.connections.values() if c.remote[0] == address)
+        return count < MAX_CONNECTIONS_PER_ADDRESS
+
+    def _receive(self, data: bytes, flow) -> None:
+        self.edge.receive(data, flow)
+        deadline = self.edge.next_deadline()
+        if deadline is not None and deadline < self._timer_at:
+            self._arm(deadline)
+
+    def _arm(self, deadline: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = deadline
+        delay = max(0.0, deadline - time.time())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._timer, self._timer_at = None, float("inf")
+        self.edge.timers(time.time())
+        deadline = self.edge.next_deadline()
+        if deadline is not None:
+            self._arm(deadline)
+
+    def housekeeping(self, now: float) -> None:
+        gone = self.edge.location.expire(now)
+        if gone:
+            log.debug("%d bindings expired", len(gone))
+        if self.settings.sip_qualify_interval:
+            self.qualify_due(now)
+        self.flush()
+
+    def qualify_due(self, now: float) -> None:
+        """OPTIONS to each contact once per interval, spread out so they never come in bursts."""
+        interval = self.settings.sip_qualify_interval
+        for binding in self.edge.location.all():
+            if binding.next_qualify == 0.0:  # just registered: that proved it reachable
+                binding.next_qualify = now + interval * random.uniform(0.5, 1.0)
+            if binding.next_qualify > now:
+                continue
+            binding.next_qualify = now + interval
+            flow = self.flow_for(binding)
+            if flow is not None:
+                self.edge.qualify(binding, flow, now)
+            else:
+                binding.reachable = False
+        deadline = self.edge.next_deadline()
+        if deadline is not None and deadline < self._timer_at:
+            self._arm(deadline)
+
+    def flow_for(self, binding: Binding):
+        """How to reach a registered contact: its connection, or its NAT address over UDP."""
+        if binding.transport == "UDP":
+            return self.udp.flow(binding.source) if self.udp is not None else None
+        conn = binding.flow
+        return conn if conn is not None and conn.alive else None
+
+    def flush(self) -> None:
+        upserts, deletes = self.edge.location.take_changes()
+        if upserts or deletes:
+            bindings.save(self.db, upserts, deletes)
+
+    def _persist_ban(self, address: str, until: float, reason: str) -> None:
+        bans.add(self.db, address, seconds=until - time.time(), reason=reason, actor="edge")
