@@ -70,10 +70,13 @@ needs_pjsua2 = pytest.mark.skipif(
 class RunningService:
     """`tongdai run` as a real subprocess on free loopback ports."""
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, like: RunningService | None = None, **env: str) -> None:
+        """Start on fresh free ports, or on the ports of an earlier (stopped) service."""
         self.data_dir = data_dir
-        self.http_port = free_port()
-        self.media_port = free_port(socket.SOCK_DGRAM)
+        self.http_port = like.http_port if like else free_port()
+        self.media_port = like.media_port if like else free_port(socket.SOCK_DGRAM)
+        self.sip_port = like.sip_port if like else free_port()
+        self.sips_port = like.sips_port if like else free_port()
         lo, hi = free_port_range()
         self.env = tongdai_env(TONGDAI_LOG_LEVEL="info", **env)
         self.args = tongdai_cmd(
@@ -85,15 +88,17 @@ class RunningService:
             "--http-port",
             str(self.http_port),
             "--sip-port",
-            str(free_port()),
+            str(self.sip_port),
             "--sips-port",
-            str(free_port()),
+            str(self.sips_port),
             "--media-port",
             str(self.media_port),
             "--rtp-ports",
             f"{lo}-{hi}",
         )
-        self.log_path = data_dir.parent / "service-output.log"
+        self.log_path = (
+            data_dir.parent / f"service-output-{self.http_port}-{time.monotonic_ns()}.log"
+        )
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._out = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -142,8 +147,8 @@ class RunningService:
 def service_factory(data_dir: Path):
     started: list[RunningService] = []
 
-    def start(**env: str) -> RunningService:
-        svc = RunningService(data_dir, **env)
+    def start(like: RunningService | None = None, **env: str) -> RunningService:
+        svc = RunningService(data_dir, like, **env)
         started.append(svc)
         return svc
 

@@ -91,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_flags(p, all_flags=False)
     p.add_argument("number")
     p.set_defaults(func=cmd_ext_del)
+
+    reg = sub.add_parser("reg", help="SIP registrations").add_subparsers(
+        dest="reg_command", required=True, metavar="ACTION"
+    )
+    p = reg.add_parser("list", help="list registered phones")
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=cmd_reg_list)
+
+    ban = sub.add_parser("ban", help="addresses banned from SIP").add_subparsers(
+        dest="ban_command", required=True, metavar="ACTION"
+    )
+    p = ban.add_parser("list", help="list banned addresses")
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=cmd_ban_list)
+    p = ban.add_parser("add", help="ban an address by hand")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("address")
+    p.add_argument("--hours", type=float, default=24.0, help="how long (default 24)")
+    p.add_argument("--reason", default="banned by hand")
+    p.set_defaults(func=cmd_ban_add)
+    p = ban.add_parser("lift", help="lift a ban")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("address")
+    p.set_defaults(func=cmd_ban_lift)
     return parser
 
 
@@ -207,14 +231,59 @@ def cmd_ext_del(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reg_list(args: argparse.Namespace) -> int:
+    import time
+
+    from tongdai.store import bindings
+
+    now = time.time()
+    for row in bindings.load(_store(args), now):
+        left = int(row["expires_at"] - now)
+        print(
+            f"{row['aor']:>6}  {row['contact']}  via {row['transport']} from {row['source']}"
+            f"  expires in {left}s  {row['user_agent']}"
+        )
+    return 0
+
+
+def cmd_ban_list(args: argparse.Namespace) -> int:
+    import time
+
+    from tongdai.store import bans
+
+    for row in bans.active(_store(args)):
+        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["until"]))
+        print(f"{row['address']:<40} until {until}  {row['reason']}")
+    return 0
+
+
+def cmd_ban_add(args: argparse.Namespace) -> int:
+    from tongdai.store import bans
+
+    if args.hours <= 0:
+        raise bans.BanError("hours: must be more than 0")
+    bans.add(_store(args), args.address, seconds=args.hours * 3600, reason=args.reason, actor="cli")
+    print(f"{args.address} banned for {args.hours:g} h")
+    return 0
+
+
+def cmd_ban_lift(args: argparse.Namespace) -> int:
+    from tongdai.store import bans
+
+    bans.lift(_store(args), args.address, actor="cli")
+    print(f"ban on {args.address} lifted")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from tongdai.store.accounts import AccountError
+    from tongdai.store.bans import BanError
     from tongdai.store.extensions import ExtensionError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (settings.SettingsError, AccountError, ExtensionError) as exc:
+    except (settings.SettingsError, AccountError, BanError, ExtensionError) as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

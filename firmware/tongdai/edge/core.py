@@ -94,6 +94,9 @@ class Edge:
         self.secrets: dict[str, str] = {}
         self.stats = Stats()
         self.on_ban: Callable[[str, float, str], None] = lambda address, until, reason: None
+        # Asked when a login names an extension we do not know: True if the configuration
+        # was reloaded (an extension added a moment ago from the CLI), so we look again.
+        self.refresh: Callable[[], bool] = lambda: False
 
     # -- configuration -------------------------------------------------------------------
 
@@ -219,6 +222,12 @@ class Edge:
                 params = fields
                 break
         verdict = self.digest.verify(params, req.method, now, self.secrets.get)
+        if (
+            verdict.outcome is Outcome.FAILED
+            and verdict.username not in self.secrets
+            and self.refresh()
+        ):
+            verdict = self.digest.verify(params, req.method, now, self.secrets.get)
         return None if verdict.outcome is Outcome.MISSING else verdict
 
     def challenge(self, inc: Incoming, status: int, *, stale: bool = False) -> None:

@@ -64,6 +64,8 @@ class EdgeServer:
         self.ports = ports
         self.edge = Edge(edge_config(settings, settings.resolved_media_address(), ports))
         self.edge.on_ban = self._persist_ban
+        self.edge.refresh = self._refresh
+        self._data_version = -1
         self.connections: dict[int, Connection] = {}
         self.udp: UdpEndpoint | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -72,8 +74,17 @@ class EdgeServer:
         self.edge.location.load([Binding.from_row(r) for r in bindings.load(db, now)])
         self.reload()
 
+    def _refresh(self) -> bool:
+        """Reload now if another process changed the database since we last looked."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._data_version:
+            return False
+        self.reload()
+        return True
+
     def reload(self) -> None:
         """Take extensions and bans from the database (they may change from the CLI)."""
+        self._data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
         rows = self.db.query("SELECT number, secret FROM extensions")
         self.edge.set_secrets({r["number"]: r["secret"] for r in rows})
         self.edge.guard.replace_bans(

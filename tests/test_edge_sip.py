@@ -1,0 +1,178 @@
+"""The SIP edge in a real `tongdai run`, driven by SIPp (Debian sip-tester) and raw sockets
+on loopback: registration with digest auth over UDP, TCP and TLS, OPTIONS, bans, and
+bindings that survive a restart."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import free_port, have, tongdai_cmd
+from sipmsgs import register
+from tongdai.sip import parse
+from tongdai.store import open_db
+
+SCENARIOS = Path(__file__).parent / "sipp"
+SECRET = "integration-secret-201"
+
+pytestmark = pytest.mark.skipif(not have("sipp"), reason="SIPp (Debian sip-tester) missing")
+
+
+def sipp(svc, scenario: str, tmp_path: Path, *, users=("201", SECRET), transport="u1",
+         port=None, local_ip="127.0.0.1") -> subprocess.CompletedProcess:  # fmt: skip
+    inf = tmp_path / f"users-{time.monotonic_ns()}.csv"
+    inf.write_text(
+        f"SEQUENTIAL\n{users[0]};[authentication username={users[0]} password={users[1]}]\n"
+    )
+    return subprocess.run(
+        ["sipp", f"127.0.0.1:{svc.sip_port}", "-sf", str(SCENARIOS / scenario),
+         "-inf", str(inf), "-t", transport, "-i", local_ip, "-p", str(port or free_port()),
+         "-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin",
+         "-trace_err", "-error_file", str(tmp_path / "sipp-errors.log")],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+
+
+def cli(svc, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        tongdai_cmd(*args, "--data-dir", str(svc.data_dir)),
+        capture_output=True, text=True, timeout=30, env=svc.env,
+    )  # fmt: skip
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def metric(svc, name: str) -> float:
+    for line in svc.get("/metrics").text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.fixture
+def svc(service_factory):
+    s = service_factory(TONGDAI_SIP_QUALIFY_INTERVAL="0")
+    s.wait_healthy(timeout=40)
+    r = cli(s, "ext", "add", "201", "--secret", SECRET, "--name", "Integration")
+    assert r.returncode == 0, r.stderr
+    return s
+
+
+def ok(run: subprocess.CompletedProcess, tmp_path: Path) -> bool:
+    errors = tmp_path / "sipp-errors.log"
+    detail = errors.read_text() if errors.exists() else run.stdout[-2000:]
+    assert run.returncode == 0, detail
+    return True
+
+
+def test_register_reregister_options_unregister_and_restart(svc, service_factory, tmp_path):
+    # the extension was added by the CLI while the service runs: it must work at once
+    phone = free_port()
+    ok(sipp(svc, "register.xml", tmp_path, port=phone), tmp_path)
+    # re-register from the same phone (same contact, new Call-ID): still one binding
+    ok(sipp(svc, "register.xml", tmp_path, port=phone), tmp_path)
+    ok(sipp(svc, "options.xml", tmp_path), tmp_path)
+    assert wait_for(lambda: "201" in cli(svc, "reg", "list").stdout)
+    listed = [line for line in cli(svc, "reg", "list").stdout.splitlines() if line.strip()]
+    assert len(listed) == 1 and "via UDP from 127.0.0.1:" in listed[0]
+    assert metric(svc, "tongdai_sip_registrations") == 1
+
+    # a restart loses no binding
+    assert svc.stop() == 0
+    again = service_factory(like=svc, TONGDAI_SIP_QUALIFY_INTERVAL="0")
+    again.wait_healthy(timeout=40)
+    assert metric(again, "tongdai_sip_registrations") == 1
+
+    ok(sipp(again, "unregister.xml", tmp_path), tmp_path)
+    assert wait_for(lambda: cli(again, "reg", "list").stdout.strip() == "")
+    assert metric(again, "tongdai_sip_registrations") == 0
+
+
+def test_wrong_password_is_refused(svc, tmp_path):
+    ok(sipp(svc, "register_wrong.xml", tmp_path, users=("201", "not-the-secret")), tmp_path)
+    ok(sipp(svc, "register_wrong.xml", tmp_path, users=("299", "no-such-user")), tmp_path)
+    assert metric(svc, "tongdai_sip_auth_failures_total") == 2
+
+
+def test_register_over_tcp(svc, tmp_path):
+    ok(sipp(svc, "register.xml", tmp_path, transport="t1"), tmp_path)
+    assert wait_for(lambda: "via TCP" in cli(svc, "reg", "list").stdout)
+
+
+def test_tls_listener_uses_the_generated_certificate(svc):
+    cert = svc.data_dir / "tls" / "sip.crt"
+    assert cert.exists() and (svc.data_dir / "tls" / "sip.key").stat().st_mode & 0o077 == 0
+    ctx = ssl.create_default_context(cafile=str(cert))
+    ctx.check_hostname = False  # the certificate names the box's address and host name
+    raw = socket.create_connection(("127.0.0.1", svc.sips_port), timeout=5)
+    with ctx.wrap_socket(raw) as tls:
+        tls.sendall(register("201", contact="<sip:201@127.0.0.1:5999;transport=tls>"))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += tls.recv(4096)
+    resp = parse(data)
+    assert resp.status == 401 and "WWW-Authenticate" in resp.headers
+
+
+def test_failed_logins_ban_an_address_until_lifted(svc):
+    attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    attacker.bind(("127.0.0.2", 0))
+    attacker.settimeout(2)
+    port = attacker.getsockname()[1]
+    target = ("127.0.0.1", svc.sip_port)
+
+    def try_once(i: int) -> bytes | None:
+        attacker.sendto(
+            register(
+                "201", branch=f"z9hG4bK-ban{i}", call_id=f"ban{i}", via_host=f"127.0.0.2:{port}",
+                extra='Authorization: Digest username="201", realm="tongdai", nonce="x", '
+                'uri="sip:pbx.example", response="0", qop=auth, nc=00000001, cnonce="c"',
+            ),
+            target,
+        )  # fmt: skip
+        try:
+            return attacker.recv(4096)
+        except TimeoutError:
+            return None
+
+    # credentials for a nonce we never issued are only a challenge, not a failure
+    assert parse(try_once(0)).status == 401
+    # real failed logins: answer our challenge with a wrong password
+    from tongdai.sip.digest import authorization
+    from tongdai.sip.fields import parse_credentials
+
+    statuses = []
+    for i in range(1, 11):
+        attacker.sendto(register("201", branch=f"z9hG4bK-c{i}", call_id=f"c{i}",
+                                 via_host=f"127.0.0.2:{port}"), target)  # fmt: skip
+        challenge = parse(attacker.recv(4096))
+        params = parse_credentials(challenge.headers.get("WWW-Authenticate"))[1]
+        auth = authorization(params, "REGISTER", "sip:pbx.example", "201", "guess")
+        attacker.sendto(register("201", branch=f"z9hG4bK-d{i}", call_id=f"c{i}", cseq=2,
+                                 via_host=f"127.0.0.2:{port}",
+                                 extra=f"Authorization: {auth}"), target)  # fmt: skip
+        statuses.append(parse(attacker.recv(4096)).status)
+    assert statuses == [403] * 10
+    assert try_once(99) is None  # banned: silence
+    listed = cli(svc, "ban", "list").stdout
+    assert "127.0.0.2" in listed and "failed logins" in listed
+    assert metric(svc, "tongdai_sip_bans") == 1
+
+    assert cli(svc, "ban", "lift", "127.0.0.2").returncode == 0
+    assert wait_for(lambda: try_once(100) is not None, 5)
+    bad = cli(svc, "ban", "lift", "127.0.0.2")
+    assert bad.returncode == 2 and "not banned" in bad.stderr
+    db = open_db(svc.data_dir / "tongdai.db")
+    actions = [r["action"] for r in db.query("SELECT action FROM audit_log")]
+    assert "sip.ban" in actions and "sip.unban" in actions
