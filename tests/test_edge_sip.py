@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port, have, tongdai_cmd
+from conftest import free_port, have, needs_pjsua2, tongdai_cmd
 from sipmsgs import register
 from tongdai.sip import parse
 from tongdai.store import open_db
@@ -176,3 +176,54 @@ def test_failed_logins_ban_an_address_until_lifted(svc):
     db = open_db(svc.data_dir / "tongdai.db")
     actions = [r["action"] for r in db.query("SELECT action FROM audit_log")]
     assert "sip.ban" in actions and "sip.unban" in actions
+
+
+def _phone(svc, transport: str, password: str = SECRET):
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).parent / "peers" / "pjsua_phone.py"),
+         "--registrar", f"127.0.0.1:{svc.sip_port}", "--user", "201",
+         "--password", password, "--transport", transport],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def _reg_lines(proc, want: int, timeout: float = 15.0) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(lines) < want and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith("REG "):
+            lines.append(line.split(maxsplit=1)[1].strip())
+    return lines
+
+
+@needs_pjsua2
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_pjsua2_phone_registers_and_unregisters(svc, transport):
+    proc = _phone(svc, transport)
+    try:
+        [first] = _reg_lines(proc, 1)
+        code, expires = first.split()
+        assert code == "200" and 290 <= int(expires) <= 300
+        assert wait_for(lambda: f"via {transport.upper()}" in cli(svc, "reg", "list").stdout)
+        proc.stdin.write("unregister\n")
+        proc.stdin.flush()
+        assert _reg_lines(proc, 1)[0].startswith("200")
+        assert wait_for(lambda: cli(svc, "reg", "list").stdout.strip() == "")
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
+
+
+@needs_pjsua2
+def test_pjsua2_phone_with_a_wrong_password_is_refused(svc):
+    proc = _phone(svc, "udp", password="wrong-password-here")
+    try:
+        assert _reg_lines(proc, 1)[0].startswith("403")
+    finally:
+        proc.stdin.close()
+        proc.wait(10)
