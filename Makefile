@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test build deps test-deps venv pjsua2 ext web lint bench clean distclean
+.PHONY: run test build deps test-deps venv pjsua2 ext web lint bench bench-sip clean distclean
 
 run: build
 	$(VENV)/bin/tongdai run
@@ -54,6 +54,12 @@ lint: test-deps
 
 bench: build
 	$(PY) bench/acd_core.py
+	$(PY) bench/sip_register.py
+
+# SIP registrations per second, Tongdai against Kamailio, one core each (installs
+# SIPp and Kamailio with apt-get when missing).
+bench-sip: build
+	$(PY) bench/sip_register.py
 
 clean:
 	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules

@@ -227,3 +227,23 @@ def test_pjsua2_phone_with_a_wrong_password_is_refused(svc):
     finally:
         proc.stdin.close()
         proc.wait(10)
+
+
+def test_invite_is_challenged_then_forwarded_to_the_media_engine(svc, tmp_path):
+    inf = tmp_path / "invite.csv"
+    inf.write_text(f"SEQUENTIAL\n201;[authentication username=201 password={SECRET}];102\n")
+    log = tmp_path / "messages.log"
+    run = subprocess.run(
+        ["sipp", f"127.0.0.1:{svc.sip_port}", "-sf", str(SCENARIOS / "invite_auth.xml"),
+         "-inf", str(inf), "-i", "127.0.0.1", "-p", str(free_port()), "-m", "1",
+         "-timeout", "15s", "-timeout_error", "-nostdin", "-trace_msg", "-message_file", str(log)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, log.read_text() if log.exists() else run.stdout[-2000:]
+    received = [block for block in log.read_text().split("-----") if "message received" in block]
+    assert "407 Proxy Authentication Required" in received[0]
+    final = received[-1]
+    # the media engine answered (nobody is registered at 102 yet) and the edge relayed it,
+    # Record-Routing itself so the dialog would keep passing through it
+    assert "SIP/2.0 4" in final and "Record-Route: <sip:127.0.0.1:" in final
+    assert metric(svc, "tongdai_sip_auth_failures_total") == 0

@@ -15,13 +15,14 @@ from collections.abc import Callable
 
 from tongdai.edge.guard import Guard, GuardConfig
 from tongdai.edge.location import Binding, Location
+from tongdai.edge.proxy import Proxy
 from tongdai.edge.registrar import Registrar, RegistrarConfig
 from tongdai.sip.digest import DigestServer, Outcome
 from tongdai.sip.errors import SipError
 from tongdai.sip.fields import Via, parse_credentials, parse_via
 from tongdai.sip.grammar import unescape
 from tongdai.sip.headers import Headers
-from tongdai.sip.message import Request, Response, make_response, parse
+from tongdai.sip.message import METHODS, Request, Response, make_response, parse
 from tongdai.sip.transaction import MAGIC, ClientTransactions, ServerTransactions, server_key
 from tongdai.sip.uri import SipUri
 from tongdai.sip.validate import Checked, check_request
@@ -30,7 +31,6 @@ log = logging.getLogger("tongdai.edge")
 
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
 SUPPORTED: frozenset[str] = frozenset()  # extensions the edge itself implements (Require)
-METHODS = frozenset([*ALLOW.replace(",", "").split(), "SUBSCRIBE", "PUBLISH"])
 
 
 @dataclasses.dataclass(slots=True)
@@ -45,12 +45,33 @@ class Incoming:
     now: float
 
 
+class NoFlows:
+    """Flow lookups before the transports exist (and in tests that need none)."""
+
+    def media(self):
+        return None
+
+    def token(self, flow) -> str:
+        return "x"
+
+    def resolve(self, token: str):
+        return None
+
+    def udp(self, remote: tuple[str, int]):
+        return None
+
+    def for_binding(self, binding: Binding):
+        return None
+
+
 @dataclasses.dataclass(frozen=True)
 class EdgeConfig:
     advertise: str = "127.0.0.1"  # our address in Via and From of requests we send
     ports: dict[str, int] = dataclasses.field(
         default_factory=lambda: {"UDP": 5060, "TCP": 5060, "TLS": 5061}
     )
+    media: tuple[str, int] = ("127.0.0.1", 5080)  # the media engine's SIP address
+    media_side: tuple[str, int] = ("127.0.0.1", 5060)  # our UDP address as it sees us
     qualify_timeout: float = 5.0
     realm: str = "tongdai"
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
@@ -66,6 +87,7 @@ class Stats:
     responses: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     malformed: int = 0
     auth_failures: int = 0
+    forwarded: int = 0
 
     def request(self, method: str) -> None:
         key = method if method in METHODS else "other"
@@ -92,6 +114,14 @@ class Edge:
         self.transactions = ServerTransactions()
         self.client = ClientTransactions()
         self.secrets: dict[str, str] = {}
+        self.trunks_by_address: dict[str, str] = {}  # provider address -> trunk name
+        self.flows = NoFlows()
+        self.proxy = Proxy(self)
+        self._ours = {
+            (host, port)
+            for host in {config.advertise, config.media_side[0]}
+            for port in {*config.ports.values(), config.media_side[1]}
+        }
         self.stats = Stats()
         self.on_ban: Callable[[str, float, str], None] = lambda address, until, reason: None
         # Asked when a login names an extension we do not know: True if the configuration
@@ -112,8 +142,8 @@ class Edge:
     def receive(self, data: bytes, flow) -> None:
         """One datagram or one framed stream message from a flow."""
         now = self.clock()
-        address = flow.remote[0]
-        if not self.guard.allow(address, now):
+        from_media = flow.remote == self.config.media and flow.transport == "UDP"
+        if not from_media and not self.guard.allow(flow.remote[0], now):
             return
         try:
             msg = parse(data)
@@ -123,9 +153,9 @@ class Edge:
                 self._reject_malformed(err.message, err, flow)
             return
         if isinstance(msg, Response):
-            self.handle_response(msg, flow, now)
+            self.handle_response(msg, flow, now, from_media)
             return
-        if self.guard.is_scanner(msg.headers.get("User-Agent")):
+        if not from_media and self.guard.is_scanner(msg.headers.get("User-Agent")):
             return
         self.stats.request(msg.method)
         try:
@@ -143,12 +173,12 @@ class Edge:
         if action == "absorb":
             return
         inc = Incoming(msg, checked, key, flow, self._reply_flow(flow, top), now)
-        if action == "ack":
-            self.handle_ack(inc)
+        if from_media:
+            self.proxy.from_media(inc)
         else:
             self.handle_request(inc)
 
-    def handle_response(self, resp: Response, flow, now: float) -> None:
+    def handle_response(self, resp: Response, flow, now: float, from_media: bool) -> None:
         """Responses to requests the edge sent itself (qualify) or relays (the proxy)."""
         try:
             top = parse_via(resp.headers.values("Via")[0])
@@ -156,28 +186,34 @@ class Edge:
         except (SipError, IndexError):
             return
         tsx = self.client.receive(resp, top.branch, method)
-        if tsx is not None and isinstance(tsx.owner, Binding):
-            self._set_reachable(tsx.owner, True)
+        if tsx is not None:
+            if isinstance(tsx.owner, Binding):
+                self._set_reachable(tsx.owner, True)
+            return
+        if resp.status > 100 or from_media:
+            self.proxy.relay_response(resp, flow, from_media)
 
-    def handle_ack(self, inc: Incoming) -> None:
-        """An ACK for a 2xx (end to end): the proxy relays it."""
+    def is_us(self, uri: SipUri) -> bool:
+        return (uri.host_key, uri.port or 5060) in self._ours
+
+    def trunk_for(self, address: str) -> str | None:
+        return self.trunks_by_address.get(address)
 
     def handle_request(self, inc: Incoming) -> None:
         method = inc.req.method
+        local = inc.checked.to.tag is None and (
+            inc.checked.uri.user is None or inc.checked.uri.user not in self.secrets
+        )
         if method == "REGISTER":
             self._register(inc)
+        elif method != "OPTIONS" or not local:
+            self.proxy.from_outside(inc)
         elif method == "OPTIONS":
             if self._refuse_requirements(inc):
                 return
             resp = self.response(inc.req, 200)
             resp.headers.add("Allow", ALLOW)
             resp.headers.add("Accept", "application/sdp")
-            self.send_final(inc, resp)
-        elif method in ("CANCEL", "BYE", "PRACK", "UPDATE", "INFO", "NOTIFY", "REFER"):
-            self.send_final(inc, self.response(inc.req, 481))
-        else:
-            resp = self.response(inc.req, 501 if method not in METHODS else 405)
-            resp.headers.add("Allow", ALLOW)
             self.send_final(inc, resp)
 
     # -- the registrar -------------------------------------------------------------------

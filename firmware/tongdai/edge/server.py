@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import random
 import socket
@@ -27,9 +28,14 @@ MAX_CONNECTIONS_PER_ADDRESS = 64
 
 def edge_config(settings: Settings, advertise: str, ports: dict[str, int]) -> EdgeConfig:
     rate = settings.sip_rate_limit
+    # The media engine reaches our UDP socket on loopback unless we bound one address only.
+    bind = ipaddress.ip_address(settings.bind)
+    media_side = "127.0.0.1" if bind.is_unspecified or bind.is_loopback else settings.bind
     return EdgeConfig(
         advertise=advertise,
         ports=ports,
+        media=("127.0.0.1", settings.media_port),
+        media_side=(media_side, ports["UDP"]),
         digest_algorithms=settings.sip_digest,
         registrar=RegistrarConfig(
             min_expires=settings.sip_min_expires,
@@ -63,11 +69,12 @@ class EdgeServer:
             ports["TLS"] = sockets["TLS"].getsockname()[1]
         self.ports = ports
         self.edge = Edge(edge_config(settings, settings.resolved_media_address(), ports))
+        self.edge.flows = self
         self.edge.on_ban = self._persist_ban
         self.edge.refresh = self._refresh
         self._data_version = -1
         self.connections: dict[int, Connection] = {}
-        self.udp: UdpEndpoint | None = None
+        self.udp_endpoint: UdpEndpoint | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = float("inf")
         now = time.time()
@@ -94,7 +101,7 @@ class EdgeServer:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         servers: list[asyncio.AbstractServer] = []
-        udp_transport, self.udp = await loop.create_datagram_endpoint(
+        udp_transport, self.udp_endpoint = await loop.create_datagram_endpoint(
             lambda: UdpEndpoint(self._receive), sock=self.sockets["UDP"]
         )
         try:
@@ -174,7 +181,7 @@ class EdgeServer:
             if binding.next_qualify > now:
                 continue
             binding.next_qualify = now + interval
-            flow = self.flow_for(binding)
+            flow = self.for_binding(binding)
             if flow is not None:
                 self.edge.qualify(binding, flow, now)
             else:
@@ -183,12 +190,42 @@ class EdgeServer:
         if deadline is not None and deadline < self._timer_at:
             self._arm(deadline)
 
-    def flow_for(self, binding: Binding):
+    # -- flows: how the core names and finds the ways to reach a peer -------------------
+
+    def for_binding(self, binding: Binding):
         """How to reach a registered contact: its connection, or its NAT address over UDP."""
         if binding.transport == "UDP":
-            return self.udp.flow(binding.source) if self.udp is not None else None
+            return self.udp_endpoint.flow(binding.source) if self.udp_endpoint is not None else None
         conn = binding.flow
         return conn if conn is not None and conn.alive else None
+
+    def media(self):
+        return (
+            self.udp_endpoint.flow(self.edge.config.media)
+            if self.udp_endpoint is not None
+            else None
+        )
+
+    def udp(self, remote: tuple[str, int]):
+        return self.udp_endpoint.flow(remote) if self.udp_endpoint is not None else None
+
+    def token(self, flow) -> str:
+        """A name for a flow that fits in a Via or URI parameter."""
+        if flow.transport == "UDP":
+            host, port = flow.remote
+            return f"u{host.replace(':', '-')}~{port}"
+        return f"c{flow.id}"
+
+    def resolve(self, token: str):
+        if token.startswith("u") and "~" in token:
+            host, _, port = token[1:].rpartition("~")
+            if port.isdigit() and self.udp_endpoint is not None:
+                return self.udp_endpoint.flow((host.replace("-", ":"), int(port)))
+            return None
+        if token.startswith("c") and token[1:].isdigit():
+            conn = self.connections.get(int(token[1:]))
+            return conn if conn is not None and conn.alive else None
+        return None
 
     def flush(self) -> None:
         upserts, deletes = self.edge.location.take_changes()

@@ -17,6 +17,11 @@ from tongdai.sip.headers import _CANONICAL, Headers
 _FOLD_RE = re.compile(r"\r?\n[ \t]+")
 _VERSION_RE = re.compile(r"SIP/\d{1,3}\.\d{1,3}", re.I)
 MAX_CONTENT_LENGTH = 1 << 24
+# Methods of RFC 3261 and its extensions (3262, 3265, 3311, 3428, 3515, 3903, 6086).
+METHODS = frozenset(
+    ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY",
+     "UPDATE", "MESSAGE", "REFER", "PUBLISH", "INFO")
+)  # fmt: skip
 
 REASONS = {
     100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
