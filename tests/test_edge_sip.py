@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port, have, needs_pjsua2, tongdai_cmd
-from sipmsgs import register
+from sipmsgs import crlf, register
 from tongdai.sip import parse
 from tongdai.store import open_db
 
@@ -247,3 +247,76 @@ def test_invite_is_challenged_then_forwarded_to_the_media_engine(svc, tmp_path):
     # Record-Routing itself so the dialog would keep passing through it
     assert "SIP/2.0 4" in final and "Record-Route: <sip:127.0.0.1:" in final
     assert metric(svc, "tongdai_sip_auth_failures_total") == 0
+
+
+def test_trunk_registration_and_inbound_calls_by_address(svc, tmp_path):
+    provider_ip, provider_port = "127.0.0.60", free_port()
+    inf = tmp_path / "trunk.csv"
+    inf.write_text("SEQUENTIAL\nacme-line-1;trunk-password-xyz\n")
+    provider = subprocess.Popen(
+        ["sipp", "-sf", str(SCENARIOS / "provider_registrar.xml"), "-inf", str(inf),
+         "-i", provider_ip, "-p", str(provider_port), "-m", "1", "-nostdin",
+         "-timeout", "30s", "-timeout_error"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        added = subprocess.run(
+            tongdai_cmd("trunk", "add", "acme", "--host", provider_ip, "--port",
+                        str(provider_port), "--username", "acme-line-1", "--password-stdin",
+                        "--register", "--data-dir", str(svc.data_dir)),
+            input="trunk-password-xyz\n", capture_output=True, text=True, env=svc.env, timeout=30,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        assert "trunk-password-xyz" not in cli(svc, "trunk", "list").stdout
+        assert provider.wait(30) == 0  # challenged, verified our digest answer, granted 120 s
+        assert wait_for(lambda: 'tongdai_sip_trunk_registered{trunk="acme"} 1.0' in
+                        svc.get("/metrics").text)  # fmt: skip
+    finally:
+        if provider.poll() is None:
+            provider.kill()
+
+    # a call from the provider's address needs no extension login: it goes to the media engine
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((provider_ip, 0))
+    sock.settimeout(5)
+    port = sock.getsockname()[1]
+    sock.sendto(
+        crlf(
+            f"""
+            INVITE sip:0283822@127.0.0.1:{svc.sip_port} SIP/2.0
+            Via: SIP/2.0/UDP {provider_ip}:{port};branch=z9hG4bK-trunk1;rport
+            From: <sip:0909123456@{provider_ip}>;tag=p1
+            To: <sip:0283822@127.0.0.1>
+            Call-ID: trunk-call-1
+            CSeq: 1 INVITE
+            Contact: <sip:0909123456@{provider_ip}:{port}>
+            Max-Forwards: 70
+            """
+        ),
+        ("127.0.0.1", svc.sip_port),
+    )
+    statuses = []
+    while not statuses or statuses[-1] < 200:
+        resp = parse(sock.recv(65536))
+        statuses.append(resp.status)
+    assert 407 not in statuses and 401 not in statuses
+    assert "Record-Route" in resp.headers  # relayed through the edge from the media engine
+    # anyone else calling without credentials is challenged
+    other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    other.bind(("127.0.0.61", 0))
+    other.settimeout(5)
+    other.sendto(
+        crlf(
+            f"""
+            INVITE sip:0283822@127.0.0.1:{svc.sip_port} SIP/2.0
+            Via: SIP/2.0/UDP 127.0.0.61:{other.getsockname()[1]};branch=z9hG4bK-x1;rport
+            From: <sip:0909123456@127.0.0.61>;tag=p2
+            To: <sip:0283822@127.0.0.1>
+            Call-ID: fake-trunk-call
+            CSeq: 1 INVITE
+            Max-Forwards: 70
+            """
+        ),
+        ("127.0.0.1", svc.sip_port),
+    )
+    assert parse(other.recv(65536)).status == 407

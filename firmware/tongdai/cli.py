@@ -92,6 +92,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number")
     p.set_defaults(func=cmd_ext_del)
 
+    trunk = sub.add_parser("trunk", help="SIP trunks to providers").add_subparsers(
+        dest="trunk_command", required=True, metavar="ACTION"
+    )
+    p = trunk.add_parser("add", help="add a provider's trunk")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("name")
+    p.add_argument("--host", required=True, help="the provider's SIP server (IP or host name)")
+    p.add_argument("--port", type=int, default=5060)
+    p.add_argument("--username", default="")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the trunk password from stdin"
+    )
+    p.add_argument("--register", action="store_true", help="register the box with the provider")
+    p.add_argument("--expires", type=int, default=600, help="registration interval (600 s)")
+    p.add_argument(
+        "--inbound-from", default="", help="more addresses its calls come from (comma-separated)"
+    )
+    p.set_defaults(func=cmd_trunk_add)
+    p = trunk.add_parser("list", help="list trunks (without passwords)")
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=cmd_trunk_list)
+    p = trunk.add_parser("del", help="delete a trunk")
+    _settings_flags(p, all_flags=False)
+    p.add_argument("name")
+    p.set_defaults(func=cmd_trunk_del)
+
     reg = sub.add_parser("reg", help="SIP registrations").add_subparsers(
         dest="reg_command", required=True, metavar="ACTION"
     )
@@ -231,6 +257,37 @@ def cmd_ext_del(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trunk_add(args: argparse.Namespace) -> int:
+    from tongdai.store import trunks
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
+    trunks.add(
+        _store(args), args.name, host=args.host, port=args.port, username=args.username,
+        password=password, register=args.register, expires=args.expires,
+        inbound_from=args.inbound_from.split(","), actor="cli",
+    )  # fmt: skip
+    print(f"trunk {args.name} added")
+    return 0
+
+
+def cmd_trunk_list(args: argparse.Namespace) -> int:
+    from tongdai.store import trunks
+
+    for t in trunks.all_trunks(_store(args)):
+        how = f"registers as {t['username']}" if t["register"] else "by address"
+        extra = f"; also from {t['inbound_from']}" if t["inbound_from"] else ""
+        print(f"{t['name']:<16} {t['host']}:{t['port']}  {how}{extra}")
+    return 0
+
+
+def cmd_trunk_del(args: argparse.Namespace) -> int:
+    from tongdai.store import trunks
+
+    trunks.delete(_store(args), args.name, actor="cli")
+    print(f"trunk {args.name} deleted")
+    return 0
+
+
 def cmd_reg_list(args: argparse.Namespace) -> int:
     import time
 
@@ -279,11 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.accounts import AccountError
     from tongdai.store.bans import BanError
     from tongdai.store.extensions import ExtensionError
+    from tongdai.store.trunks import TrunkError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (settings.SettingsError, AccountError, BanError, ExtensionError) as exc:
+    except (settings.SettingsError, AccountError, BanError, ExtensionError, TrunkError) as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

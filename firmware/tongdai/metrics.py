@@ -96,3 +96,11 @@ class _EdgeCollector:
         yield GaugeMetricFamily(
             "tongdai_sip_bans", "Addresses banned from SIP now", value=len(edge.guard.bans)
         )
+        trunks = GaugeMetricFamily(
+            "tongdai_sip_trunk_registered",
+            "1 while the box is registered with the trunk's provider",
+            labels=["trunk"],
+        )
+        for name, registration in sorted(edge.trunk_registrations.items()):
+            trunks.add_metric([name], 1.0 if registration.registered else 0.0)
+        yield trunks

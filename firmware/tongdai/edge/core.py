@@ -17,6 +17,8 @@ from tongdai.edge.guard import Guard, GuardConfig
 from tongdai.edge.location import Binding, Location
 from tongdai.edge.proxy import Proxy
 from tongdai.edge.registrar import Registrar, RegistrarConfig
+from tongdai.edge.trunks import TIMEOUT as TRUNK_TIMEOUT
+from tongdai.edge.trunks import TrunkRegistration
 from tongdai.sip.digest import DigestServer, Outcome
 from tongdai.sip.errors import SipError
 from tongdai.sip.fields import Via, parse_credentials, parse_via
@@ -115,6 +117,7 @@ class Edge:
         self.client = ClientTransactions()
         self.secrets: dict[str, str] = {}
         self.trunks_by_address: dict[str, str] = {}  # provider address -> trunk name
+        self.trunk_registrations: dict[str, TrunkRegistration] = {}
         self.flows = NoFlows()
         self.proxy = Proxy(self)
         self._ours = {
@@ -187,8 +190,11 @@ class Edge:
             return
         tsx = self.client.receive(resp, top.branch, method)
         if tsx is not None:
-            if isinstance(tsx.owner, Binding):
-                self._set_reachable(tsx.owner, True)
+            owner = tsx.owner
+            if isinstance(owner, Binding):
+                self._set_reachable(owner, True)
+            elif isinstance(owner, TrunkRegistration) and owner.on_response(resp, now):
+                self.register_trunk(owner, tsx.flow, now)
             return
         if resp.status > 100 or from_media:
             self.proxy.relay_response(resp, flow, from_media)
@@ -310,6 +316,17 @@ class Edge:
             timeout=self.config.qualify_timeout,
         )  # fmt: skip
 
+    def register_trunk(self, registration: TrunkRegistration, flow, now: float) -> None:
+        """Send (or refresh, or answer a challenge for) a trunk's REGISTER."""
+        req, branch = registration.request(self)
+        data = req.encode()
+        flow.send(data)
+        registration.pending = True
+        self.client.start(
+            branch, "REGISTER", data, flow, reliable=flow.reliable, now=now,
+            owner=registration, timeout=TRUNK_TIMEOUT,
+        )  # fmt: skip
+
     def _set_reachable(self, binding: Binding, reachable: bool) -> None:
         if binding.reachable != reachable:
             binding.reachable = reachable
@@ -328,6 +345,8 @@ class Edge:
         for tsx in timed_out:
             if isinstance(tsx.owner, Binding):
                 self._set_reachable(tsx.owner, False)
+            elif isinstance(tsx.owner, TrunkRegistration):
+                tsx.owner.on_timeout(now)
 
     def next_deadline(self) -> float | None:
         times = [t for t in (self.transactions.next_deadline(), self.client.next_deadline()) if t]

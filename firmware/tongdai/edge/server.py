@@ -17,8 +17,9 @@ from tongdai.edge.guard import GuardConfig
 from tongdai.edge.location import Binding
 from tongdai.edge.registrar import RegistrarConfig
 from tongdai.edge.transport import Connection, UdpEndpoint
+from tongdai.edge.trunks import TrunkRegistration
 from tongdai.settings import Settings
-from tongdai.store import bans, bindings
+from tongdai.store import bans, bindings, trunks
 
 log = logging.getLogger("tongdai.edge")
 
@@ -70,6 +71,9 @@ class EdgeServer:
         self.ports = ports
         self.edge = Edge(edge_config(settings, settings.resolved_media_address(), ports))
         self.edge.flows = self
+        self._trunks: list[dict] = []
+        self._resolved: dict[str, str] = {}  # trunk host -> IP
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.edge.on_ban = self._persist_ban
         self.edge.refresh = self._refresh
         self._data_version = -1
@@ -90,8 +94,10 @@ class EdgeServer:
         return True
 
     def reload(self) -> None:
-        """Take extensions and bans from the database (they may change from the CLI)."""
+        """Take extensions, trunks and bans from the database (the CLI may change them)."""
         self._data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        self._trunks = trunks.all_trunks(self.db)
+        self._apply_trunks()
         rows = self.db.query("SELECT number, secret FROM extensions")
         self.edge.set_secrets({r["number"]: r["secret"] for r in rows})
         self.edge.guard.replace_bans(
@@ -99,7 +105,8 @@ class EdgeServer:
         )
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
+        self._apply_trunks()
         servers: list[asyncio.AbstractServer] = []
         udp_transport, self.udp_endpoint = await loop.create_datagram_endpoint(
             lambda: UdpEndpoint(self._receive), sock=self.sockets["UDP"]
@@ -133,6 +140,50 @@ class EdgeServer:
             if self._timer is not None:
                 self._timer.cancel()
             self.flush()
+
+    def _apply_trunks(self) -> None:
+        """Which addresses are trunks, and which trunks the box registers with.
+
+        Host names are looked up in the background (`_resolve_trunks`); until then a trunk
+        named by host name has no address and is neither accepted nor registered.
+        """
+        by_address: dict[str, str] = {}
+        wanted: dict[str, TrunkRegistration] = {}
+        for trunk in self._trunks:
+            address = self._resolved.get(trunk["host"])
+            if address is None and _is_ip(trunk["host"]):
+                address = self._resolved[trunk["host"]] = trunk["host"]
+            extra = [a for a in trunk["inbound_from"].split(",") if a]
+            for a in ([address] if address else []) + extra:
+                by_address[a] = trunk["name"]
+            if trunk["register"] and address:
+                old = self.edge.trunk_registrations.get(trunk["name"])
+                same = (
+                    old is not None
+                    and old.address == address
+                    and (
+                        (old.host, old.port, old.username, old.password)
+                        == (trunk["host"], trunk["port"], trunk["username"], trunk["password"])
+                    )
+                )
+                wanted[trunk["name"]] = old if same else TrunkRegistration(trunk, address)
+        self.edge.trunks_by_address = by_address
+        self.edge.trunk_registrations = wanted
+        unresolved = {t["host"] for t in self._trunks} - set(self._resolved)
+        if unresolved and self._loop is not None:
+            self._loop.create_task(self._resolve_trunks(unresolved))
+
+    async def _resolve_trunks(self, hosts: set[str]) -> None:
+        for host in hosts:
+            try:
+                infos = await asyncio.wait_for(
+                    self._loop.getaddrinfo(host, None, family=socket.AF_INET), 5
+                )
+            except (OSError, TimeoutError) as exc:
+                log.warning("trunk host %s: cannot resolve it: %s", host, exc)
+                continue
+            self._resolved[host] = infos[0][4][0]
+        self._apply_trunks()
 
     def _connection(self, name: str) -> Connection:
         return Connection(name, self._receive, self.connections, self._admit)
@@ -170,6 +221,11 @@ class EdgeServer:
             log.debug("%d bindings expired", len(gone))
         if self.settings.sip_qualify_interval:
             self.qualify_due(now)
+        for registration in self.edge.trunk_registrations.values():
+            if not registration.pending and registration.next_at <= now:
+                self.edge.register_trunk(
+                    registration, self.udp((registration.address, registration.port)), now
+                )
         self.flush()
 
     def qualify_due(self, now: float) -> None:
@@ -234,3 +290,11 @@ class EdgeServer:
 
     def _persist_ban(self, address: str, until: float, reason: str) -> None:
         bans.add(self.db, address, seconds=until - time.time(), reason=reason, actor="edge")
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

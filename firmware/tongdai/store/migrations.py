@@ -70,4 +70,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "SIP trunks",
+        """
+        -- A provider's SIP trunk. The password is kept readable because the box must
+        -- answer the provider's digest challenges with it.
+        CREATE TABLE trunks (
+            name TEXT PRIMARY KEY,
+            host TEXT NOT NULL,                   -- the provider's address (IP or host name)
+            port INTEGER NOT NULL DEFAULT 5060,
+            username TEXT NOT NULL DEFAULT '',
+            password TEXT NOT NULL DEFAULT '',
+            register INTEGER NOT NULL DEFAULT 0,  -- 1: the box registers to the provider
+            expires INTEGER NOT NULL DEFAULT 600,
+            inbound_from TEXT NOT NULL DEFAULT '',  -- more addresses calls may come from (commas)
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
