@@ -320,3 +320,38 @@ def test_trunk_registration_and_inbound_calls_by_address(svc, tmp_path):
         ("127.0.0.1", svc.sip_port),
     )
     assert parse(other.recv(65536)).status == 407
+
+
+def test_a_flood_from_one_address_does_not_slow_others(svc, tmp_path):
+    import threading
+
+    stop = threading.Event()
+
+    def flood():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.7", 0))
+            junk = register("201", branch="z9hG4bK-flood")
+            garbage = b"\x00garbage\r\n\r\n"
+            while not stop.is_set():
+                for _ in range(200):
+                    s.sendto(junk, ("127.0.0.1", svc.sip_port))
+                    s.sendto(garbage, ("127.0.0.1", svc.sip_port))
+                time.sleep(0.005)
+
+    thread = threading.Thread(target=flood, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1)
+        started = time.monotonic()
+        ok(sipp(svc, "register.xml", tmp_path), tmp_path)
+        assert time.monotonic() - started < 3
+    finally:
+        stop.set()
+        thread.join(5)
+    rate_limited = 'tongdai_sip_dropped_total{reason="rate"}'
+    dropped = next(
+        float(line.rsplit(" ", 1)[1])
+        for line in svc.get("/metrics").text.splitlines()
+        if line.startswith(rate_limited)
+    )
+    assert dropped > 1000  # the flood was cut off before parsing
