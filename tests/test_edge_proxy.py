@@ -47,6 +47,9 @@ class Flows:
     def for_binding(self, binding):
         return self.get(binding.source)
 
+    def address_of(self, host):
+        return {"sip.provider.example": "127.0.0.50"}.get(host, host)
+
 
 @pytest.fixture
 def clock():
@@ -266,3 +269,23 @@ def test_sdp_cleaning_rules():
     )
     with pytest.raises(SipError):
         check_body("INVITE", "application/sdp", b"not sdp")
+
+
+def test_media_call_out_through_a_trunk_goes_to_its_resolved_address(edge, flows):
+    media = flows.media()
+    edge.receive(
+        crlf(
+            """
+            INVITE sip:0909123456@sip.provider.example SIP/2.0
+            Via: SIP/2.0/UDP 127.0.0.1:5080;rport;branch=z9hG4bK-out1
+            From: <sip:02838221234@sip.provider.example>;tag=o1
+            To: <sip:0909123456@sip.provider.example>
+            Call-ID: out-1
+            CSeq: 1 INVITE
+            Max-Forwards: 70
+            """
+        ),
+        media,
+    )
+    sent = parse(flows.get(("127.0.0.50", 5060)).sent[-1])
+    assert sent.method == "INVITE" and sent.uri == "sip:0909123456@sip.provider.example"

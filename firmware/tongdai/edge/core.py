@@ -65,6 +65,9 @@ class NoFlows:
     def for_binding(self, binding: Binding):
         return None
 
+    def address_of(self, host: str) -> str | None:
+        return None
+
 
 @dataclasses.dataclass(frozen=True)
 class EdgeConfig:

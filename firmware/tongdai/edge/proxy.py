@@ -160,8 +160,10 @@ class Proxy:
                 req.uri = binding.contact
                 return flow
         if uri.user is None or not self.edge.is_us(uri):
-            # not one of ours: straight to the address in the URI (a trunk's provider)
-            return self.edge.flows.udp((uri.host_key, uri.port or 5060))
+            # not one of ours: a trunk's provider, by the address its host name resolved to
+            address = self.edge.flows.address_of(uri.host_key)
+            if address is not None:
+                return self.edge.flows.udp((address, uri.port or 5060))
         return None
 
     # -- both ways ----------------------------------------------------------------------

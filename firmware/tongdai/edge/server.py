@@ -265,6 +265,11 @@ class EdgeServer:
     def udp(self, remote: tuple[str, int]):
         return self.udp_endpoint.flow(remote) if self.udp_endpoint is not None else None
 
+    def address_of(self, host: str) -> str | None:
+        """An IP for a host: itself if it is one, else a trunk host we resolved (never a
+        lookup on the loop's thread)."""
+        return host if _is_ip(host) else self._resolved.get(host)
+
     def token(self, flow) -> str:
         """A name for a flow that fits in a Via or URI parameter."""
         if flow.transport == "UDP":
