@@ -39,9 +39,9 @@ $(VENV)/.installed: setup.py pyproject.toml
 pjsua2: venv
 	@bash image/pjsua2/build.sh $(PY)
 
-# The Cython ACD core, compiled in place beside its Python source.
+# The Cython ACD core and the SIP hot path, compiled in place beside their Python source.
 ext: venv
-	$(PY) setup.py -q build_ext --inplace
+	$(PY) setup.py -q build_ext --inplace -j 2
 
 web: web/static/vendor/.built
 
@@ -63,6 +63,7 @@ bench-sip: build
 
 clean:
 	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules
+	rm -f firmware/tongdai/*/*.c firmware/tongdai/*/*.so
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean

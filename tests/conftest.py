@@ -17,6 +17,23 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _stale_compiled_modules() -> list[str]:
+    """Compiled modules older than their Python source: they would be tested instead of it."""
+    stale = []
+    for so in (ROOT / "firmware" / "tongdai").glob("*/*.so"):
+        source = so.with_name(so.name.split(".", 1)[0] + ".py")
+        if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
+            stale.append(str(source.relative_to(ROOT)))
+    return stale
+
+
+if _stale_compiled_modules():
+    raise pytest.UsageError(
+        "compiled modules are older than their source; run `make ext` first: "
+        + ", ".join(_stale_compiled_modules())
+    )
+
+
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
     """A port free for both TCP and UDP on 127.0.0.1 right now."""
     for _ in range(50):

@@ -164,25 +164,52 @@ class Edge:
         if not from_media and self.guard.is_scanner(msg.headers.get("User-Agent")):
             return
         self.stats.request(msg.method)
+        # A retransmission (RFC 3261 branch) is answered from memory before any more work,
+        # so a client retrying under load costs little.
+        top, key = self._quick_key(msg)
+        action = "new"
+        if key is not None:
+            action, stored = self.transactions.receive(key, msg.method, now)
+            if action == "resend":
+                stored[1].send(stored[0])
+                return
+            if action == "absorb":
+                return
         try:
-            checked = check_request(msg)
+            checked = check_request(msg, top)
         except SipError as err:
             self.stats.malformed += 1
             self._reject_malformed(msg, err, flow)
             return
         top = self._stamp_via(msg, checked.vias[0], flow)
-        key = server_key(msg, top, checked.from_.tag)
-        action, stored = self.transactions.receive(key, msg.method, now)
-        if action == "resend":
-            stored[1].send(stored[0])
-            return
-        if action == "absorb":
-            return
+        if key is None:
+            key = server_key(msg, top, checked.from_.tag)
+            action, stored = self.transactions.receive(key, msg.method, now)
+            if action == "resend":
+                stored[1].send(stored[0])
+                return
+            if action == "absorb":
+                return
         inc = Incoming(msg, checked, key, flow, self._reply_flow(flow, top), now)
         if from_media:
             self.proxy.from_media(inc)
         else:
             self.handle_request(inc)
+
+    @staticmethod
+    def _quick_key(msg: Request) -> tuple[Via | None, tuple | None]:
+        """The top Via, and the transaction key from it alone when it has an RFC 3261 branch."""
+        vias = msg.headers.values("Via")
+        if not vias:
+            return None, None
+        try:
+            top = parse_via(vias[0])
+        except SipError:
+            return None, None
+        branch = top.branch
+        if not branch or not branch.startswith(MAGIC) or len(branch) <= len(MAGIC):
+            return top, None
+        return top, server_key(msg, top, None)
 
     def handle_response(self, resp: Response, flow, now: float, from_media: bool) -> None:
         """Responses to requests the edge sent itself (qualify) or relays (the proxy)."""

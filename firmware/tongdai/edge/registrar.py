@@ -110,8 +110,20 @@ class Registrar:
         resp = make_response(req, 200, to_tag=to_tag)
         for b in self.location.lookup(aor):
             resp.headers.add("Contact", f"<{b.contact}>;expires={max(0, int(b.expires_at - now))}")
-        resp.headers.add("Date", email.utils.formatdate(now, usegmt=True))
+        resp.headers.add("Date", _http_date(now))
         return resp
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date(now: float) -> str:
+    """The Date header value, formatted once per second (it is costly to format)."""
+    global _date_cache
+    second = int(now)
+    if _date_cache[0] != second:
+        _date_cache = (second, email.utils.formatdate(second, usegmt=True))
+    return _date_cache[1]
 
 
 def _match(existing: list[Binding], contact: str, instance: str | None) -> Binding | None:

@@ -59,6 +59,12 @@ def version() -> str:
     ep = pj.Endpoint()
     ep.libCreate()
     try:
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.logConfig.level = 0  # quiet: libDestroy would dump its timer heap
+        cfg.logConfig.consoleLevel = 0
+        ep.libInit(cfg)
         return ep.libVersion().full
     finally:
         ep.libDestroy()

@@ -47,7 +47,7 @@ class _InviteTsx:
 
 
 class ServerTransactions:
-    def __init__(self, *, max_entries: int = 65536) -> None:
+    def __init__(self, *, max_entries: int = 16384) -> None:
         # non-INVITE: key -> (forget at, (response, flow) or None while being handled)
         self._done: dict[tuple, tuple[float, tuple[bytes, Hashable] | None]] = {}
         self._order: collections.deque[tuple[float, tuple]] = collections.deque()

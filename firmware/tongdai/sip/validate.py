@@ -31,8 +31,10 @@ class Checked:
     expires: int | None
 
 
-def check_request(req: Request) -> Checked:
-    """Raise SipError (with the status to answer) unless the request is well formed."""
+def check_request(req: Request, top: Via | None = None) -> Checked:
+    """Raise SipError (with the status to answer) unless the request is well formed.
+
+    `top` is the top Via when the caller parsed it already."""
     if req.version.upper() != "SIP/2.0":
         raise SipError("SIP version not supported", status=505)
     headers = req.headers
@@ -56,9 +58,11 @@ def check_request(req: Request) -> Checked:
         raise SipError("unsupported URI scheme", status=416)
     if uri.headers:
         raise SipError("headers in the Request-URI")
-    vias = [parse_via(v) for v in headers.values("Via")]
-    if not vias:
+    values = headers.values("Via")
+    if not values:
         raise SipError("missing Via")
+    vias = [top if top is not None else parse_via(values[0])]
+    vias += [parse_via(v) for v in values[1:]]
     from_ = parse_name_addr(first["from"])
     to = parse_name_addr(first["to"])
     max_forwards = first.get("max-forwards")
