@@ -167,14 +167,8 @@ class Edge:
         # A retransmission (RFC 3261 branch) is answered from memory before any more work,
         # so a client retrying under load costs little.
         top, key = self._quick_key(msg)
-        action = "new"
-        if key is not None:
-            action, stored = self.transactions.receive(key, msg.method, now)
-            if action == "resend":
-                stored[1].send(stored[0])
-                return
-            if action == "absorb":
-                return
+        if key is not None and self._answered(key, msg.method, now):
+            return
         try:
             checked = check_request(msg, top)
         except SipError as err:
@@ -184,17 +178,20 @@ class Edge:
         top = self._stamp_via(msg, checked.vias[0], flow)
         if key is None:
             key = server_key(msg, top, checked.from_.tag)
-            action, stored = self.transactions.receive(key, msg.method, now)
-            if action == "resend":
-                stored[1].send(stored[0])
-                return
-            if action == "absorb":
+            if self._answered(key, msg.method, now):
                 return
         inc = Incoming(msg, checked, key, flow, self._reply_flow(flow, top), now)
         if from_media:
             self.proxy.from_media(inc)
         else:
             self.handle_request(inc)
+
+    def _answered(self, key: tuple, method: str, now: float) -> bool:
+        """True when the transaction layer dealt with the request (a retransmission, an ACK)."""
+        action, stored = self.transactions.receive(key, method, now)
+        if action == "resend":
+            stored[1].send(stored[0])
+        return action in ("resend", "absorb")
 
     @staticmethod
     def _quick_key(msg: Request) -> tuple[Via | None, tuple | None]:

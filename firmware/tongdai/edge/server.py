@@ -20,6 +20,7 @@ from tongdai.edge.transport import Connection, UdpEndpoint
 from tongdai.edge.trunks import TrunkRegistration
 from tongdai.settings import Settings
 from tongdai.store import bans, bindings, trunks
+from tongdai.store.trunks import is_address as _is_ip
 
 log = logging.getLogger("tongdai.edge")
 
@@ -295,11 +296,3 @@ class EdgeServer:
 
     def _persist_ban(self, address: str, until: float, reason: str) -> None:
         bans.add(self.db, address, seconds=until - time.time(), reason=reason, actor="edge")
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

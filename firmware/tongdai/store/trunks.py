@@ -37,7 +37,7 @@ def add(
         raise TrunkError("name: lower-case letters, digits, - and _, up to 32")
     if db["trunks"].count_where("name = ?", [name]):
         raise TrunkError(f"name: trunk {name} already exists")
-    if not _is_address(host) and not HOST_RE.match(host):
+    if not is_address(host) and not HOST_RE.match(host):
         raise TrunkError("host: an IP address or a host name")
     if not 1 <= port <= 65535:
         raise TrunkError("port: 1-65535")
@@ -47,7 +47,7 @@ def add(
         raise TrunkError("expires: 60-86400 seconds")
     extra = [a.strip() for a in inbound_from or [] if a.strip()]
     for address in extra:
-        if not _is_address(address):
+        if not is_address(address):
             raise TrunkError(f"inbound_from: {address!r} is not an IP address")
     with db.atomic():
         db["trunks"].insert(
@@ -73,7 +73,7 @@ def all_trunks(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT * FROM trunks ORDER BY name"))
 
 
-def _is_address(text: str) -> bool:
+def is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:
