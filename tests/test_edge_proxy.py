@@ -93,6 +93,22 @@ def invite(
     )
 
 
+def from_media(uri: str, to: str, caller: str, branch: str, call_id: str) -> bytes:
+    """An initial INVITE as the media engine sends it to the edge."""
+    return crlf(
+        f"""
+        INVITE {uri} SIP/2.0
+        Via: SIP/2.0/UDP 127.0.0.1:5080;rport;branch=z9hG4bK-{branch}
+        From: <sip:{caller}>;tag={branch}
+        To: <sip:{to}>
+        Call-ID: {call_id}
+        CSeq: 1 INVITE
+        Contact: <sip:media@127.0.0.1:5080>
+        Max-Forwards: 70
+        """
+    )
+
+
 def authorised_invite(edge, phone, **kw) -> None:
     edge.receive(invite(**kw), phone)
     challenge = phone.last()
@@ -180,18 +196,7 @@ def test_call_to_a_registered_phone_follows_its_flow(edge, flows, clock):
                        contact="<sip:102@10.0.0.7:5060>").status == 200  # fmt: skip
     media = flows.media()
     edge.receive(
-        crlf(
-            """
-            INVITE sip:102@127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5080;rport;branch=z9hG4bK-m1
-            From: <sip:201@127.0.0.1>;tag=m1
-            To: <sip:102@127.0.0.1>
-            Call-ID: media-1
-            CSeq: 1 INVITE
-            Contact: <sip:media@127.0.0.1:5080>
-            Max-Forwards: 70
-            """
-        ),
+        from_media("sip:102@127.0.0.1:5060", "102@127.0.0.1", "201@127.0.0.1", "m1", "media-1"),
         media,
     )
     req = parse(nat.sent[-1])
@@ -230,17 +235,7 @@ def test_call_to_a_registered_phone_follows_its_flow(edge, flows, clock):
 def test_call_to_an_unregistered_extension_is_480(edge, flows):
     media = flows.media()
     edge.receive(
-        crlf(
-            """
-            INVITE sip:102@127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5080;rport;branch=z9hG4bK-m9
-            From: <sip:201@127.0.0.1>;tag=m1
-            To: <sip:102@127.0.0.1>
-            Call-ID: media-9
-            CSeq: 1 INVITE
-            Max-Forwards: 70
-            """
-        ),
+        from_media("sip:102@127.0.0.1:5060", "102@127.0.0.1", "201@127.0.0.1", "m9", "media-9"),
         media,
     )
     assert media.last().status == 480
@@ -274,16 +269,12 @@ def test_sdp_cleaning_rules():
 def test_media_call_out_through_a_trunk_goes_to_its_resolved_address(edge, flows):
     media = flows.media()
     edge.receive(
-        crlf(
-            """
-            INVITE sip:0909123456@sip.provider.example SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5080;rport;branch=z9hG4bK-out1
-            From: <sip:02838221234@sip.provider.example>;tag=o1
-            To: <sip:0909123456@sip.provider.example>
-            Call-ID: out-1
-            CSeq: 1 INVITE
-            Max-Forwards: 70
-            """
+        from_media(
+            "sip:0909123456@sip.provider.example",
+            "0909123456@sip.provider.example",
+            "02838221234@sip.provider.example",
+            "out1",
+            "out-1",
         ),
         media,
     )

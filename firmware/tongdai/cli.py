@@ -37,6 +37,21 @@ def _settings_flags(parser: argparse.ArgumentParser, *, all_flags: bool) -> None
     parser.add_argument("--log-level", dest="log_level", choices=settings.LOG_LEVELS)
 
 
+def _group(sub, name: str, help: str):
+    """A command with actions (`tongdai ext add`, ...)."""
+    return sub.add_parser(name, help=help).add_subparsers(
+        dest=f"{name}_command", required=True, metavar="ACTION"
+    )
+
+
+def _action(group, name: str, help: str, func) -> argparse.ArgumentParser:
+    """An action of a command: it takes the settings flags that locate the data."""
+    p = group.add_parser(name, help=help)
+    _settings_flags(p, all_flags=False)
+    p.set_defaults(func=func)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tongdai", description="Tongdai PBX")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -48,55 +63,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("version", help="print versions and whether the compiled core is loaded")
     p.set_defaults(func=cmd_version)
 
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(
-        dest="db_command", required=True, metavar="ACTION"
-    )
-    p = db.add_parser("migrate", help="apply pending schema migrations")
-    _settings_flags(p, all_flags=False)
-    p.set_defaults(func=cmd_db_migrate)
+    db = _group(sub, "db", "database maintenance")
+    _action(db, "migrate", "apply pending schema migrations", cmd_db_migrate)
 
-    admin = sub.add_parser("admin", help="console accounts").add_subparsers(
-        dest="admin_command", required=True, metavar="ACTION"
-    )
-    p = admin.add_parser("passwd", help="set a console user's password")
-    _settings_flags(p, all_flags=False)
+    admin = _group(sub, "admin", "console accounts")
+    p = _action(admin, "passwd", "set a console user's password", cmd_admin_passwd)
     p.add_argument("--user", default="admin")
     how = p.add_mutually_exclusive_group()
     how.add_argument("--password-stdin", action="store_true", help="read it from standard input")
     how.add_argument("--generate", action="store_true", help="generate and print a strong one")
-    p.set_defaults(func=cmd_admin_passwd)
 
-    token = sub.add_parser("token", help="API tokens for scripts").add_subparsers(
-        dest="token_command", required=True, metavar="ACTION"
-    )
-    p = token.add_parser("create", help="create an API token (printed once)")
-    _settings_flags(p, all_flags=False)
+    token = _group(sub, "token", "API tokens for scripts")
+    p = _action(token, "create", "create an API token (printed once)", cmd_token_create)
     p.add_argument("--name", required=True, help="what uses the token, e.g. 'crm-sync'")
     p.add_argument("--user", default="admin", help="the user whose role the token carries")
-    p.set_defaults(func=cmd_token_create)
 
-    ext = sub.add_parser("ext", help="SIP extensions").add_subparsers(
-        dest="ext_command", required=True, metavar="ACTION"
-    )
-    p = ext.add_parser("add", help="create an extension (a strong secret is generated)")
-    _settings_flags(p, all_flags=False)
+    ext = _group(sub, "ext", "SIP extensions")
+    p = _action(ext, "add", "create an extension (a strong secret is generated)", cmd_ext_add)
     p.add_argument("number")
     p.add_argument("--name", default="")
     p.add_argument("--secret", help="use this secret instead of a generated one")
-    p.set_defaults(func=cmd_ext_add)
-    p = ext.add_parser("list", help="list extensions")
-    _settings_flags(p, all_flags=False)
-    p.set_defaults(func=cmd_ext_list)
-    p = ext.add_parser("del", help="delete an extension")
-    _settings_flags(p, all_flags=False)
+    _action(ext, "list", "list extensions", cmd_ext_list)
+    p = _action(ext, "del", "delete an extension", cmd_ext_del)
     p.add_argument("number")
-    p.set_defaults(func=cmd_ext_del)
 
-    trunk = sub.add_parser("trunk", help="SIP trunks to providers").add_subparsers(
-        dest="trunk_command", required=True, metavar="ACTION"
-    )
-    p = trunk.add_parser("add", help="add a provider's trunk")
-    _settings_flags(p, all_flags=False)
+    trunk = _group(sub, "trunk", "SIP trunks to providers")
+    p = _action(trunk, "add", "add a provider's trunk", cmd_trunk_add)
     p.add_argument("name")
     p.add_argument("--host", required=True, help="the provider's SIP server (IP or host name)")
     p.add_argument("--port", type=int, default=5060)
@@ -109,38 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--inbound-from", default="", help="more addresses its calls come from (comma-separated)"
     )
-    p.set_defaults(func=cmd_trunk_add)
-    p = trunk.add_parser("list", help="list trunks (without passwords)")
-    _settings_flags(p, all_flags=False)
-    p.set_defaults(func=cmd_trunk_list)
-    p = trunk.add_parser("del", help="delete a trunk")
-    _settings_flags(p, all_flags=False)
+    _action(trunk, "list", "list trunks (without passwords)", cmd_trunk_list)
+    p = _action(trunk, "del", "delete a trunk", cmd_trunk_del)
     p.add_argument("name")
-    p.set_defaults(func=cmd_trunk_del)
 
-    reg = sub.add_parser("reg", help="SIP registrations").add_subparsers(
-        dest="reg_command", required=True, metavar="ACTION"
-    )
-    p = reg.add_parser("list", help="list registered phones")
-    _settings_flags(p, all_flags=False)
-    p.set_defaults(func=cmd_reg_list)
+    reg = _group(sub, "reg", "SIP registrations")
+    _action(reg, "list", "list registered phones", cmd_reg_list)
 
-    ban = sub.add_parser("ban", help="addresses banned from SIP").add_subparsers(
-        dest="ban_command", required=True, metavar="ACTION"
-    )
-    p = ban.add_parser("list", help="list banned addresses")
-    _settings_flags(p, all_flags=False)
-    p.set_defaults(func=cmd_ban_list)
-    p = ban.add_parser("add", help="ban an address by hand")
-    _settings_flags(p, all_flags=False)
+    ban = _group(sub, "ban", "addresses banned from SIP")
+    _action(ban, "list", "list banned addresses", cmd_ban_list)
+    p = _action(ban, "add", "ban an address by hand", cmd_ban_add)
     p.add_argument("address")
     p.add_argument("--hours", type=float, default=24.0, help="how long (default 24)")
     p.add_argument("--reason", default="banned by hand")
-    p.set_defaults(func=cmd_ban_add)
-    p = ban.add_parser("lift", help="lift a ban")
-    _settings_flags(p, all_flags=False)
+    p = _action(ban, "lift", "lift a ban", cmd_ban_lift)
     p.add_argument("address")
-    p.set_defaults(func=cmd_ban_lift)
     return parser
 
 

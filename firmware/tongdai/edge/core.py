@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from tongdai.edge.guard import Guard, GuardConfig
 from tongdai.edge.location import Binding, Location
-from tongdai.edge.proxy import Proxy
+from tongdai.edge.proxy import ALLOW, Proxy
 from tongdai.edge.registrar import Registrar, RegistrarConfig
 from tongdai.edge.trunks import TIMEOUT as TRUNK_TIMEOUT
 from tongdai.edge.trunks import TrunkRegistration
@@ -31,7 +31,6 @@ from tongdai.sip.validate import Checked, check_request
 
 log = logging.getLogger("tongdai.edge")
 
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
 SUPPORTED: frozenset[str] = frozenset()  # extensions the edge itself implements (Require)
 
 
@@ -376,7 +375,8 @@ class Edge:
                 tsx.owner.on_timeout(now)
 
     def next_deadline(self) -> float | None:
-        times = [t for t in (self.transactions.next_deadline(), self.client.next_deadline()) if t]
+        deadlines = (self.transactions.next_deadline(), self.client.next_deadline())
+        times = [t for t in deadlines if t is not None]
         return min(times) if times else None
 
     # -- answering -----------------------------------------------------------------------------

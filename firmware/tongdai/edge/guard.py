@@ -84,10 +84,6 @@ class Guard:
         self.bans[address] = (until, reason)
         self._buckets.pop(address, None)
 
-    def lift(self, address: str) -> None:
-        self.bans.pop(address, None)
-        self._failures.pop(address, None)
-
     def replace_bans(self, bans: dict[str, tuple[float, str]]) -> None:
         """Take the persisted list (after a change made elsewhere, such as the CLI)."""
         self.bans = dict(bans)

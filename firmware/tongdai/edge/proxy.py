@@ -38,6 +38,8 @@ INTERNAL = (IDENTITY, TRUNK, FLOW)
 FLOW_PARAM = "tdf"  # our Via / Record-Route parameter holding a flow token
 DIALOG_METHODS = ("INVITE", "SUBSCRIBE", "REFER")
 FORWARDED_INITIAL = ("INVITE", "MESSAGE")
+# What the box accepts, for Allow headers (the edge itself and the media engine behind it).
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
 
 
 class Proxy:
@@ -68,7 +70,7 @@ class Proxy:
                 # dialog and message-summary subscriptions itself.
                 status = {"SUBSCRIBE": 489}.get(req.method, 405 if req.method in METHODS else 501)
                 resp = edge.response(req, status)
-                resp.headers.add("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE")
+                resp.headers.add("Allow", ALLOW)
                 edge.send_final(inc, resp)
                 return
             if not self._identify(inc):

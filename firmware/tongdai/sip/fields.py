@@ -74,7 +74,7 @@ def parse_name_addr(value: str) -> NameAddr:
         display = None
         value = text
         pos = len(spec) if cut < 0 else cut
-    params, pos = parse_params(value, pos, "parameter")
+    params, pos = parse_params(value, pos)
     if value[pos:].strip():
         raise SipError("bad address")
     return NameAddr(uri, display, params)
@@ -106,7 +106,7 @@ def parse_via(value: str) -> Via:
         port = int(m.group(5))
         if port > 65535:
             raise SipError("bad Via port")
-    params, pos = parse_params(value, m.end(), "Via parameter")
+    params, pos = parse_params(value, m.end())
     if value[pos:].strip():
         raise SipError("bad Via")
     protocol = f"{m.group(1)}/{m.group(2)}"

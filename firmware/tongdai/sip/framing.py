@@ -51,10 +51,6 @@ class StreamFramer:
             del buf[:total]
         return out
 
-    @property
-    def buffered(self) -> int:
-        return len(self._buf)
-
 
 def _content_length(head: bytes) -> int:
     """The Content-Length of a header section; 0 when absent (allowed only for no body)."""

@@ -23,7 +23,7 @@ _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _QUOTED_PAIR_RE = re.compile(r"\\(.)", re.S)
 
 
-def parse_params(text: str, pos: int, what: str) -> tuple[dict[str, str | None], int]:
+def parse_params(text: str, pos: int) -> tuple[dict[str, str | None], int]:
     """Parse `;name=value` parameters from pos; return them (names lower-cased) and the end."""
     params: dict[str, str | None] = {}
     end = len(text)
@@ -88,13 +88,3 @@ def split_commas(value: str) -> list[str]:
         raise SipError("unterminated quoted string")
     parts.append("".join(buf).strip())
     return [p for p in parts if p]
-
-
-def parse_int(value: str, what: str, *, maximum: int) -> int:
-    value = value.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 12:
-        raise SipError(f"bad {what}")
-    number = int(value)
-    if number > maximum:
-        raise SipError(f"{what} too large")
-    return number

@@ -50,8 +50,7 @@ class Message:
         self.headers = headers
         self.body = body
 
-    def start_line(self) -> str:
-        raise NotImplementedError
+    # Request and Response each define start_line().
 
     def encode(self) -> bytes:
         """The message on the wire; Content-Length always states the body's real length."""
@@ -156,7 +155,8 @@ def parse(data: bytes) -> Request | Response:
     text = head.decode("utf-8", "surrogateescape")
     if "\n " in text or "\n\t" in text:
         text = _FOLD_RE.sub(" ", text)
-    lines = text.split("\r\n") if b"\n" not in head.replace(b"\r\n", b"") else _lines(text)
+    bare_lf = head.count(b"\n") != head.count(b"\r\n")  # no copy of the head on the hot path
+    lines = _lines(text) if bare_lf else text.split("\r\n")
     first = lines[0]
     if not first:
         raise SipError("empty message")

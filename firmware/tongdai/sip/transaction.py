@@ -199,9 +199,6 @@ class ClientTransactions:
         del self._tsx[(tsx.branch, method)]
         return tsx
 
-    def cancel(self, tsx: ClientTransaction) -> None:
-        self._tsx.pop((tsx.branch, tsx.method), None)
-
     def next_deadline(self) -> float | None:
         return self._heap[0][0] if self._heap else None
 

@@ -66,9 +66,6 @@ class SipUri:
         user = unescape(self.user) + "@" if self.user is not None else ""
         return f"{self.scheme}:{user}{self.host_key}"
 
-    def with_params(self, **params: str | None) -> SipUri:
-        return dataclasses.replace(self, params={**self.params, **params})
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AbsoluteUri:
@@ -95,13 +92,6 @@ def parse_uri(text: str) -> SipUri | AbsoluteUri:
             raise SipError("bad URI")
         return AbsoluteUri(scheme, rest)
     return _parse_sip(scheme, rest)
-
-
-def parse_sip_uri(text: str) -> SipUri:
-    uri = parse_uri(text)
-    if not isinstance(uri, SipUri):
-        raise SipError("not a SIP URI", status=416)
-    return uri
 
 
 def _parse_sip(scheme: str, rest: str) -> SipUri:

@@ -47,11 +47,6 @@ def lift(db: sqlite_utils.Database, address: str, *, actor: str = "system") -> N
         record(db, actor, "sip.unban", address)
 
 
-def purge_expired(db: sqlite_utils.Database, now: float) -> None:
-    with db.atomic():
-        db.execute("DELETE FROM sip_bans WHERE until <= ?", [now])
-
-
 def _address(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text.strip()))

@@ -31,8 +31,3 @@ def save(db: sqlite_utils.Database, upserts: list[dict], deletes: list[tuple[str
                 f"VALUES ({placeholders})",
                 [tuple(row[c] for c in COLUMNS) for row in upserts],
             )
-
-
-def delete_aor(db: sqlite_utils.Database, aor: str) -> None:
-    with db.atomic():
-        db.execute("DELETE FROM sip_bindings WHERE aor = ?", [aor])
