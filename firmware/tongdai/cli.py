@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("number")
     p.add_argument("--name", default="")
     p.add_argument("--secret", help="use this secret instead of a generated one")
+    p.add_argument("--ring-timeout", type=int, help="seconds it rings before no-answer treatment")
     _action(ext, "list", "list extensions", cmd_ext_list)
     p = _action(ext, "del", "delete an extension", cmd_ext_del)
     p.add_argument("number")
@@ -116,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default="banned by hand")
     p = _action(ban, "lift", "lift a ban", cmd_ban_lift)
     p.add_argument("address")
+
+    cdr = _group(sub, "cdr", "call detail records")
+    p = _action(cdr, "export", "write call records as CSV (with a header row) to stdout",
+                cmd_cdr_export)  # fmt: skip
+    p.add_argument("--since", help="only calls that started on or after this date (UTC)")
     return parser
 
 
@@ -207,8 +213,9 @@ def cmd_ext_add(args: argparse.Namespace) -> int:
     from tongdai.store import extensions
 
     secret = extensions.add(
-        _store(args), args.number, name=args.name, secret=args.secret, actor="cli"
-    )
+        _store(args), args.number, name=args.name, secret=args.secret,
+        ring_timeout=args.ring_timeout, actor="cli",
+    )  # fmt: skip
     if args.secret is None:
         print(f"extension {args.number} created; SIP secret (shown once): {secret}")
     else:
@@ -229,6 +236,14 @@ def cmd_ext_del(args: argparse.Namespace) -> int:
 
     extensions.delete(_store(args), args.number, actor="cli")
     print(f"extension {args.number} deleted")
+    return 0
+
+
+def cmd_cdr_export(args: argparse.Namespace) -> int:
+    from tongdai.store import cdr
+
+    since = cdr.parse_since(args.since) if args.since else None
+    cdr.export_csv(_store(args), sys.stdout, since)
     return 0
 
 
@@ -310,13 +325,16 @@ def cmd_ban_lift(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from tongdai.store.accounts import AccountError
     from tongdai.store.bans import BanError
+    from tongdai.store.cdr import CdrError
     from tongdai.store.extensions import ExtensionError
     from tongdai.store.trunks import TrunkError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (settings.SettingsError, AccountError, BanError, ExtensionError, TrunkError) as exc:
+    except (
+        settings.SettingsError, AccountError, BanError, CdrError, ExtensionError, TrunkError,
+    ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -52,10 +52,23 @@ class Settings:
     # Offered in this order (RFC 8760). MD5 first: many phones and SIPp answer only the first
     # challenge, and with generated 119-bit secrets offline guessing of MD5 digests is moot.
     sip_digest: tuple[str, ...] = ("MD5", "SHA-256")
+    # Media engine: codecs offered and accepted, in this order of preference
+    media_codecs: tuple[str, ...] = ("PCMU", "PCMA", "G722")
+    ring_timeout: int = 25  # seconds an extension rings before no-answer treatment
+    recording_keep_days: int = 90  # recordings older than this are deleted ...
+    recording_min_free_mb: int = 500  # ... and the oldest go first when the disk is this full
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "tongdai.db"
+
+    @property
+    def sounds_dir(self) -> Path:
+        return self.data_dir / "sounds"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
 
     @property
     def log_dir(self) -> Path:
@@ -85,8 +98,12 @@ _INT_FIELDS = {
     "sip_min_expires": (1, 3600),
     "sip_max_expires": (60, 86_400),
     "sip_qualify_interval": (0, 3600),
+    "ring_timeout": (5, 600),
+    "recording_keep_days": (1, 3650),
+    "recording_min_free_mb": (10, 1_000_000),
 }
 DIGEST_ALGORITHMS = ("SHA-256", "MD5")
+CODECS = ("PCMU", "PCMA", "G722")
 
 
 def _convert(name: str, raw: Any, source: str) -> Any:
@@ -110,6 +127,12 @@ def _convert(name: str, raw: Any, source: str) -> Any:
             if not algs or any(a not in DIGEST_ALGORITHMS for a in algs):
                 raise ValueError
             return algs
+        if name == "media_codecs":
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            codecs = tuple(str(c).strip().upper() for c in items if str(c).strip())
+            if not codecs or any(c not in CODECS for c in codecs) or len(set(codecs)) < len(codecs):
+                raise ValueError
+            return codecs
         if name == "rtp_ports":
             lo, hi = (
                 (int(x) for x in raw) if isinstance(raw, list) else map(int, str(raw).split("-"))
@@ -151,6 +174,7 @@ _HINTS = {
     "log_level": "expected one of " + ", ".join(LOG_LEVELS),
     **{n: f"expected a whole number {lo}-{hi}" for n, (lo, hi) in _INT_FIELDS.items()},
     "sip_digest": "expected a comma-separated list of " + ", ".join(DIGEST_ALGORITHMS),
+    "media_codecs": "expected a comma-separated list of " + ", ".join(CODECS),
 }
 
 

@@ -11,7 +11,7 @@
 #define PJSUA_MAX_PLAYERS               512
 #define PJSUA_MAX_RECORDERS             512
 #define PJSUA_MAX_CONF_PORTS            2048
-#define PJSUA_MAX_ACC                   16
+#define PJSUA_MAX_ACC                   256  /* pooled caller identities (media/legs.py) */
 
 /* epoll ioqueue: two RTP/RTCP sockets per call plus SIP transports. */
 #define PJ_IOQUEUE_MAX_HANDLES          4096

@@ -1,25 +1,168 @@
-"""A pjsua2 desk phone for tests: registers an extension with the box and reports it.
+"""A pjsua2 desk phone for tests: registers an extension with the box, makes and takes
+calls, plays a tone into a call and records what it hears.
 
-Built on tongdai.media.endpoint (the project's own pjsua2 build). Prints one line per
-registration state change, "REG <status code> <expires>", and exits on stdin EOF or
-"quit". Everything is bound and advertised on 127.0.0.1.
+Built on tongdai.media.endpoint (the project's own pjsua2 build). Everything is bound
+and advertised on 127.0.0.1. Commands on stdin, one per line:
+
+    call URI            call (through the box: it is the outbound proxy)
+    answer | ring       answer the ringing call (200) / send 180
+    reject CODE         refuse the ringing call
+    hangup              end the call (BYE or CANCEL)
+    autoanswer CODE     answer incoming calls at once with CODE (0: let them ring)
+    tone HZ             send a continuous sine tone of HZ into the call
+    record PATH         record what the call delivers to us into a WAV file
+    stoprecord          finish the WAV file
+    dtmf DIGITS         RFC 4733 digits
+    unregister | quit
+
+Lines printed (flushed):
+    STARTED | REG <code> <expires> | INCOMING <from> | STATE <state> <code>
+    MEDIA <up|hold|down> | DTMF <digit> | RECORDED <path> | ERROR <text>
 
     python tests/peers/pjsua_phone.py --registrar 127.0.0.1:5060 --user 201 \
         --password SECRET --transport tcp
 """
 
 import argparse
+import os
 import select
 import sys
 
 import pjsua2 as pj
 from tongdai.media import endpoint
 
+STATES = {
+    pj.PJSIP_INV_STATE_CALLING: "calling",
+    pj.PJSIP_INV_STATE_INCOMING: "incoming",
+    pj.PJSIP_INV_STATE_EARLY: "early",
+    pj.PJSIP_INV_STATE_CONNECTING: "connecting",
+    pj.PJSIP_INV_STATE_CONFIRMED: "confirmed",
+    pj.PJSIP_INV_STATE_DISCONNECTED: "disconnected",
+}
+
+
+def say(*parts) -> None:
+    print(*parts, flush=True)
+
+
+class PhoneCall(pj.Call):
+    def __init__(self, phone, call_id=pj.PJSUA_INVALID_ID):
+        super().__init__(phone, call_id)
+        self.phone = phone
+
+    def onCallState(self, prm):
+        info = self.getInfo()
+        say("STATE", STATES.get(info.state, "null"), info.lastStatusCode)
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.phone.call_ended(self)
+
+    def onCallMediaState(self, prm):
+        # CallMediaInfo.type reads as garbage through SWIG in this build; every medium
+        # here is audio (video is compiled out), so the status alone says it.
+        statuses = {mi.status for mi in self.getInfo().media}
+        if pj.PJSUA_CALL_MEDIA_ACTIVE in statuses:
+            say("MEDIA up")
+            self.phone.media_up(self)
+        elif statuses & {pj.PJSUA_CALL_MEDIA_REMOTE_HOLD, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD}:
+            say("MEDIA hold")
+        else:
+            say("MEDIA down")
+
+    def onDtmfDigit(self, prm):
+        say("DTMF", prm.digit)
+
 
 class Phone(pj.Account):
+    def __init__(self):
+        super().__init__()
+        self.call: PhoneCall | None = None
+        self.autoanswer = 0
+        self.tone: pj.ToneGenerator | None = None
+        self.tone_hz = 0
+        self.recorder: pj.AudioMediaRecorder | None = None
+        self.record_path = ""
+        self.graveyard = []
+
     def onRegState(self, prm):
         info = self.getInfo()
-        print(f"REG {prm.code} {info.regExpiresSec}", flush=True)
+        say("REG", prm.code, info.regExpiresSec)
+
+    def onIncomingCall(self, prm):
+        call = PhoneCall(self, prm.callId)
+        say("INCOMING", call.getInfo().remoteUri)
+        op = pj.CallOpParam(True)
+        if self.call is not None:
+            op.statusCode = 486
+            call.hangup(op)
+            self.graveyard.append(call)
+            return
+        self.call = call
+        op.statusCode = self.autoanswer or 180  # a desk phone rings: 180 Ringing
+        call.answer(op) if op.statusCode < 300 else call.hangup(op)
+
+    def media_up(self, call):
+        audio = call.getAudioMedia(-1)
+        if self.tone is not None:
+            self.tone.startTransmit(audio)
+        if self.recorder is not None:
+            audio.startTransmit(self.recorder)
+
+    def call_ended(self, call):
+        if call is self.call:
+            self.call = None
+        self.graveyard.append(call)
+
+    # -- commands -------------------------------------------------------------------
+
+    def command(self, line: str, domain: str) -> None:
+        name, _, arg = line.strip().partition(" ")
+        op = pj.CallOpParam(True)
+        if name == "call":
+            self.call = PhoneCall(self)
+            self.call.makeCall(arg if arg.startswith("sip:") else f"sip:{arg}@{domain}", op)
+        elif name in ("answer", "ring", "reject"):
+            if self.call is None:
+                raise RuntimeError("no call")
+            op.statusCode = {"answer": 200, "ring": 180}.get(name) or int(arg)
+            self.call.answer(op) if op.statusCode < 300 else self.call.hangup(op)
+        elif name == "hangup":
+            if self.call is not None:
+                self.call.hangup(op)
+        elif name == "autoanswer":
+            self.autoanswer = int(arg)
+        elif name == "tone":
+            self.tone_hz = int(arg)
+            self.tone = pj.ToneGenerator()
+            self.tone.createToneGenerator(8000, 1)
+            desc = pj.ToneDesc()
+            desc.freq1, desc.freq2, desc.on_msec, desc.off_msec, desc.volume = (
+                self.tone_hz,
+                0,
+                1000,
+                0,
+                0,
+            )
+            tones = pj.ToneDescVector()
+            tones.append(desc)
+            self.tone.play(tones, True)
+            if self.call is not None and self.call.hasMedia():
+                self.tone.startTransmit(self.call.getAudioMedia(-1))
+        elif name == "record":
+            self.record_path = arg
+            self.recorder = pj.AudioMediaRecorder()
+            self.recorder.createRecorder(arg)
+            if self.call is not None and self.call.hasMedia():
+                self.call.getAudioMedia(-1).startTransmit(self.recorder)
+        elif name == "stoprecord":
+            self.recorder = None  # destroying it finishes the WAV header
+            say("RECORDED", self.record_path)
+        elif name == "dtmf":
+            if self.call is not None:
+                self.call.dialDtmf(arg)
+        elif name == "unregister":
+            self.setRegistration(False)
+        else:
+            raise RuntimeError(f"unknown command {name!r}")
 
 
 def main() -> int:
@@ -29,9 +172,10 @@ def main() -> int:
     parser.add_argument("--password", required=True)
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp")
     parser.add_argument("--expires", type=int, default=300)
+    parser.add_argument("--rtp-port", type=int, default=40000)
     args = parser.parse_args()
 
-    ep, _ = endpoint.create(0, address="127.0.0.1", log_level=1)
+    ep, _ = endpoint.create(0, address="127.0.0.1", log_level=int(os.environ.get("PHONE_LOG", "1")))
     if args.transport == "tcp":
         tcfg = pj.TransportConfig()
         tcfg.port = 0
@@ -40,26 +184,46 @@ def main() -> int:
         ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tcfg)
     host = args.registrar
     acfg = endpoint.account_config(
-        f"sip:{args.user}@{host.split(':')[0]}", media_address="127.0.0.1", rtp_ports=(40000, 40099)
+        f"sip:{args.user}@{host.split(':')[0]}",
+        media_address="127.0.0.1",
+        rtp_ports=(args.rtp_port, args.rtp_port + 98),
     )
     acfg.regConfig.registrarUri = f"sip:{host};transport={args.transport}"
     acfg.regConfig.registerOnAdd = True
     acfg.regConfig.timeoutSec = args.expires
+    acfg.sipConfig.proxies.append(f"sip:{host};transport={args.transport};lr")
     acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", args.user, 0, args.password))
     phone = Phone()
     phone.create(acfg)
-    print("STARTED", flush=True)
+    say("STARTED")
+    pending = b""
     try:
         while True:
             ep.libHandleEvents(20)
-            ready, _, _ = select.select([sys.stdin], [], [], 0)
-            if ready:
-                line = sys.stdin.readline()
-                if not line or line.strip() == "quit":
-                    break
-                if line.strip() == "unregister":
-                    phone.setRegistration(False)
+            phone.graveyard.clear()
+            # Raw reads: select() on a buffered sys.stdin misses lines already buffered.
+            ready, _, _ = select.select([0], [], [], 0)
+            if not ready:
+                continue
+            data = os.read(0, 4096)
+            if not data:
+                break
+            pending += data
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                line = raw.decode().strip()
+                if line == "quit":
+                    return 0
+                try:
+                    phone.command(line, host)
+                except (pj.Error, RuntimeError, ValueError) as exc:
+                    say("ERROR", exc.info() if isinstance(exc, pj.Error) else str(exc))
     finally:
+        phone.recorder = None
+        phone.tone = None
+        phone.call = None
+        phone.graveyard.clear()
+        phone.shutdown()
         del phone
         ep.libDestroy()
     return 0

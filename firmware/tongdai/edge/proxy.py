@@ -154,6 +154,12 @@ class Proxy:
         uri = parse_uri(req.uri)
         if not isinstance(uri, SipUri):
             return None
+        if not self.edge.is_us(uri):
+            # not one of ours: a trunk's provider, by the address its host name resolved to
+            address = self.edge.flows.address_of(uri.host_key)
+            if address is not None:
+                return self.edge.flows.udp((address, uri.port or 5060))
+            return None
         bindings = self.edge.location.lookup(unescape(uri.user or ""))
         live = [b for b in bindings if b.reachable] or list(bindings)
         for binding in sorted(live, key=lambda b: b.registered_at, reverse=True):
@@ -161,11 +167,6 @@ class Proxy:
             if flow is not None:
                 req.uri = binding.contact
                 return flow
-        if uri.user is None or not self.edge.is_us(uri):
-            # not one of ours: a trunk's provider, by the address its host name resolved to
-            address = self.edge.flows.address_of(uri.host_key)
-            if address is not None:
-                return self.edge.flows.udp((address, uri.port or 5060))
         return None
 
     # -- both ways ----------------------------------------------------------------------

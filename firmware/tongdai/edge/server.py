@@ -247,6 +247,18 @@ class EdgeServer:
         if deadline is not None and deadline < self._timer_at:
             self._arm(deadline)
 
+    def contacts(self, number: str) -> list[tuple[str, str]]:
+        """Where to ring an extension: (contact URI, flow token) for each registered
+        contact that answers qualify pings (all of them if none does)."""
+        found = self.edge.location.lookup(number)
+        live = [b for b in found if b.reachable] or list(found)
+        out = []
+        for binding in sorted(live, key=lambda b: b.registered_at, reverse=True):
+            flow = self.for_binding(binding)
+            if flow is not None:
+                out.append((binding.contact, self.token(flow)))
+        return out
+
     # -- flows: how the core names and finds the ways to reach a peer -------------------
 
     def for_binding(self, binding: Binding):

@@ -35,6 +35,14 @@ def create(
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
     cfg.medConfig.noVad = True
+    # The null sound device clocks the conference bridge; closing it when idle leaves
+    # removed ports unfreed and, after ~254 calls, media sessions fail (DESIGN.md).
+    cfg.medConfig.sndAutoCloseTime = -1
+    # Jitter buffer for LAN phones and home agents on consumer internet: adaptive,
+    # prefetch 40-240 ms, never more than 500 ms of delay.
+    cfg.medConfig.jbMinPre = 40
+    cfg.medConfig.jbMaxPre = 240
+    cfg.medConfig.jbMax = 500
     ep.libInit(cfg)
 
     tcfg = pj.TransportConfig()

@@ -1,23 +1,61 @@
-"""The media control protocol, version 1: JSON lines over a unix stream socket.
+"""The media control protocol, version 2: JSON lines over a unix stream socket.
 
 The main process and the media child share a socketpair; each message is one
 UTF-8 JSON object on one line ending in "\\n", at most MAX_LINE bytes.
 
 Commands (main -> media) carry a request id the reply echoes:
-    {"v": 1, "id": 7, "cmd": "ping"}
+    {"v": 2, "id": 7, "cmd": "ping"}
 Replies (media -> main):
-    {"v": 1, "id": 7, "ok": true, "result": {...}}
-    {"v": 1, "id": 7, "ok": false, "error": "what went wrong"}
+    {"v": 2, "id": 7, "ok": true, "result": {...}}
+    {"v": 2, "id": 7, "ok": false, "error": "what went wrong"}
 Events (media -> main, unsolicited):
-    {"v": 1, "event": "ready", ...}
+    {"v": 2, "event": "ready", ...}
 
-Version 1 commands:
-    ping        -> {"pjsip": "2.12.1", "uptime": 1.5}
-    shutdown    -> {} and the process ends its calls and exits
-Version 1 events:
-    ready       {"pjsip": str, "sip_port": int, "pid": int}: the engine is up
+Ids: the main process names the objects it creates (`channel` of an originate,
+`bridge`, `playback`, `recording`, `snoop`: 1-64 of [A-Za-z0-9_.:-]); incoming
+channels are named by the engine ("i1", "i2"...). A `target` is a channel or a bridge.
 
-Later versions add channels, bridges, playbacks, recordings and snoops here.
+Commands (reply result in parentheses):
+    ping                                   ({"pjsip", "uptime", "channels"})
+    shutdown                               the engine ends its calls and exits
+    originate  channel, to (sip: URI), caller? ('"Name" <sip:201@box>'), auth?
+               ({"username", "password", "realm"?} for a provider's 401/407),
+               headers? ({name: value})    a new outgoing leg, sent via the edge
+    ring       channel                     180 Ringing to an incoming leg
+    progress   channel                     183 with SDP (early media)
+    answer     channel                     200 OK
+    reject     channel, code (300-699), reason?   refuse an unanswered incoming leg
+    hangup     channel, code?, reason?     BYE, CANCEL, or a final response
+    dtmf       channel, digits             RFC 4733 digits to the far end
+    bridge_create  bridge
+    bridge_add     bridge, channel         (moves it out of any other bridge)
+    bridge_remove  bridge, channel
+    bridge_destroy bridge                  (its playbacks and recordings end)
+    play       playback, target, files [paths or names under --sounds], loop?,
+               interrupt? (a channel target's DTMF ends it)
+    tone       playback, target, tone (a name in media.tones or segments), loop?,
+               interrupt?
+    stop       playback
+    record     recording, target, file (a .wav under --recordings), mix?
+               (default true: a channel's recording has both directions)
+                                           ({"recording", "path"})
+    record_stop recording
+    snoop      snoop, spy (channel), target (channel), mode (listen|whisper|barge)
+    snoop_mode snoop, mode
+    snoop_stop snoop
+
+Events:
+    ready           pjsip, sip_port, pid
+    channel_new     channel, call_id, from_user, from_name, to_user, uri_user,
+                    identity (the extension the edge authenticated) or trunk,
+                    pai_user?, pai_name?
+    channel_state   channel, state (calling|early|connecting|answered), code
+    channel_media   channel, media (up|hold|down)
+    channel_hungup  channel, code, reason, by (local|remote)
+    dtmf            channel, digit, method (rfc4733|info)
+    playback_end    playback, reason (done|stopped|dtmf|channel_gone)
+    recording_end   recording, reason (stopped|channel_gone)
+
 This module does no I/O: bytes in, messages out.
 """
 
@@ -26,7 +64,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-VERSION = 1
+VERSION = 2
 MAX_LINE = 64 * 1024
 
 

@@ -21,6 +21,7 @@ from tongdai.media import protocol
 from tongdai.settings import Settings
 
 log = logging.getLogger("tongdai.media")
+CODEC_IDS = {"PCMU": "PCMU/8000/1", "PCMA": "PCMA/8000/1", "G722": "G722/16000/1"}
 engine_log = logging.getLogger("tongdai.media.engine")
 
 
@@ -60,8 +61,14 @@ class MediaSupervisor:
         on_restart: Callable[[], None] | None = None,
         on_ready: Callable[[MediaStatus], None] | None = None,
         timing: Timing = Timing(),
+        edge: tuple[str, int] | None = None,
+        domain: str | None = None,
     ) -> None:
         self.settings = settings
+        # The edge's UDP address on the media side (the engine's outbound proxy) and the
+        # host part of caller URIs phones are shown.
+        self.edge = edge or ("127.0.0.1", settings.sip_port)
+        self.domain = domain or settings.resolved_media_address()
         self.status = MediaStatus()
         self.timing = timing
         self._on_event = on_event
@@ -126,19 +133,10 @@ class MediaSupervisor:
                 return
 
     async def _run_once(self) -> str:
-        s = self.settings
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "tongdai.media.engine",
-                "--control-fd",
-                str(child.fileno()),
-                "--sip-port",
-                str(s.media_port),
-                "--log-level",
-                s.log_level,
+                *self.command(child.fileno()),
                 pass_fds=[child.fileno()],
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
@@ -184,6 +182,22 @@ class MediaSupervisor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(relay, 1.0)
         return f"{reason} (exit status {proc.returncode})"
+
+    def command(self, control_fd: int) -> list[str]:
+        s = self.settings
+        return [
+            sys.executable, "-m", "tongdai.media.engine",
+            "--control-fd", str(control_fd),
+            "--sip-port", str(s.media_port),
+            "--proxy", f"{self.edge[0]}:{self.edge[1]}",
+            "--domain", self.domain,
+            "--media-address", s.resolved_media_address(),
+            "--rtp-ports", f"{s.rtp_ports[0]}-{s.rtp_ports[1]}",
+            "--codecs", ",".join(CODEC_IDS[c] for c in s.media_codecs),
+            "--recordings", str(s.recordings_dir.resolve()),
+            "--sounds", str(s.sounds_dir.resolve()),
+            "--log-level", s.log_level,
+        ]  # fmt: skip
 
     async def _read_ready(self, reader: asyncio.StreamReader) -> dict[str, Any]:
         decoder = protocol.LineDecoder()

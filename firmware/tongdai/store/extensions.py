@@ -30,6 +30,7 @@ def add(
     *,
     name: str = "",
     secret: str | None = None,
+    ring_timeout: int | None = None,
     actor: str = "system",
 ) -> str:
     """Create an extension and return its secret (generated when none is given)."""
@@ -37,12 +38,20 @@ def add(
         raise ExtensionError("number: 2 to 6 digits, not starting with 0")
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")
+    if ring_timeout is not None and not 5 <= ring_timeout <= 600:
+        raise ExtensionError("ring timeout: 5 to 600 seconds")
     if db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: extension {number} already exists")
     secret = secret or generate_secret()
     with db.atomic():
         db["extensions"].insert(
-            {"number": number, "name": name.strip(), "secret": secret, "created_at": utcnow()}
+            {
+                "number": number,
+                "name": name.strip(),
+                "secret": secret,
+                "ring_timeout": ring_timeout,
+                "created_at": utcnow(),
+            }
         )
         record(db, actor, "extension.create", f"{number} {name}".strip())
     return secret

@@ -88,4 +88,34 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "call detail records; per-extension ring timeout",
+        """
+        ALTER TABLE extensions ADD COLUMN ring_timeout INTEGER;  -- seconds; NULL: the default
+        -- One row per call (the caller's leg); legs of the same call share linkedid.
+        -- Times are ISO-8601 UTC; durations are whole seconds.
+        CREATE TABLE cdr (
+            id TEXT PRIMARY KEY,                  -- unique id of this call record
+            linkedid TEXT NOT NULL,               -- shared by every leg of one call
+            start TEXT NOT NULL,
+            answer TEXT,
+            end TEXT NOT NULL,
+            duration INTEGER NOT NULL,            -- end - start
+            billsec INTEGER NOT NULL,             -- end - answer (0 if never answered)
+            src TEXT NOT NULL,                    -- caller number
+            src_name TEXT NOT NULL DEFAULT '',
+            dst TEXT NOT NULL,                    -- number dialled
+            dst_channel TEXT NOT NULL DEFAULT '', -- who answered (extension) or where it went
+            trunk TEXT NOT NULL DEFAULT '',
+            direction TEXT NOT NULL,              -- internal, inbound, outbound
+            disposition TEXT NOT NULL CHECK (disposition IN
+                ('answered', 'no answer', 'busy', 'failed', 'cancelled')),
+            hangup_by TEXT NOT NULL DEFAULT '',   -- caller, callee, system
+            cause TEXT NOT NULL DEFAULT '',
+            recording TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX cdr_start ON cdr (start);
+        CREATE INDEX cdr_linkedid ON cdr (linkedid);
+        """,
+    ),
 ]

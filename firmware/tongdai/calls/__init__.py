@@ -1,0 +1,1 @@
+"""Call flows: coroutines that drive the media engine's channels (DESIGN.md)."""

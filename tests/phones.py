@@ -1,0 +1,115 @@
+"""Driving pjsua2 test phones (tests/peers/pjsua_phone.py) and checking audio by tone."""
+
+from __future__ import annotations
+
+import math
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import wave
+from pathlib import Path
+
+PHONE = Path(__file__).parent / "peers" / "pjsua_phone.py"
+_rtp_ports = iter(range(40000, 60000, 100))
+
+
+class Phone:
+    """One test phone process; `expect()` waits for a line it prints."""
+
+    def __init__(self, svc, user: str, password: str, transport: str = "udp") -> None:
+        self.user = user
+        self.proc = subprocess.Popen(
+            [sys.executable, str(PHONE), "--registrar", f"127.0.0.1:{svc.sip_port}",
+             "--user", user, "--password", password, "--transport", transport,
+             "--rtp-port", str(next(_rtp_ports))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def send(self, command: str) -> None:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, pattern: str, timeout: float = 10.0) -> re.Match:
+        """The next line matching pattern (earlier lines are kept in `seen`)."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"phone {self.user}: no {pattern!r}; saw {self.seen[-15:]}")
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if m := rx.search(line):
+                return m
+
+    def registered(self, timeout: float = 15.0) -> None:
+        self.expect(r"^REG 200 ", timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send("quit")
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def goertzel_power(samples: list[int], rate: int, freq: float) -> float:
+    """Power of one frequency in a block of samples (the Goertzel algorithm)."""
+    k = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def read_wav(path: Path) -> tuple[list[int], int]:
+    with wave.open(str(path), "rb") as w:
+        assert w.getsampwidth() == 2 and w.getnchannels() == 1
+        frames = w.readframes(w.getnframes())
+        rate = w.getframerate()
+    samples = [int.from_bytes(frames[i : i + 2], "little", signed=True)
+               for i in range(0, len(frames), 2)]  # fmt: skip
+    return samples, rate
+
+
+def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_share=0.5) -> bool:
+    """True if, over the loudest second of the file, `freq` carries at least min_share of
+    the energy and more than each frequency in `others` (the sender's own tone)."""
+    samples, rate = read_wav(path)
+    if len(samples) < rate:
+        return False
+    best = None
+    for start in range(0, len(samples) - rate + 1, rate // 2):
+        block = samples[start : start + rate]
+        energy = sum(x * x for x in block)
+        if best is None or energy > best[0]:
+            best = (energy, block)
+    energy, block = best
+    if energy == 0:
+        return False
+    # Parseval: a pure sine of amplitude A over N samples has power ~ (N*A/2)^2 in its bin,
+    # and energy N*A^2/2; so share = 2 * power / (N * energy).
+    power = goertzel_power(block, rate, freq)
+    share = 2 * power / (len(block) * energy)
+    return share >= min_share and all(
+        power > goertzel_power(block, rate, other) for other in others
+    )
