@@ -44,12 +44,17 @@ def wait_for(predicate, timeout=10.0):
     return predicate()
 
 
+RECORD = {"201": "never", "202": "never", "203": "always", "204": "on-demand"}
+SECRETS["204"] = "secret-of-204-abcdef"
+
+
 @pytest.fixture
 def box(service_factory):
     svc = service_factory(TONGDAI_SIP_QUALIFY_INTERVAL="0", TONGDAI_RING_TIMEOUT="6")
     svc.wait_healthy(timeout=40)
     for number, secret in SECRETS.items():
-        r = cli(svc, "ext", "add", number, "--secret", secret, "--name", f"Phone {number}")
+        r = cli(svc, "ext", "add", number, "--secret", secret, "--name", f"Phone {number}",
+                "--record", RECORD[number])  # fmt: skip
         assert r.returncode == 0, r.stderr
     return svc
 
@@ -186,3 +191,43 @@ def test_media_engine_crash_ends_calls_in_the_records_and_the_next_call_works(bo
     bob.expect(r"^STATE disconnected")
     rows = wait_for(lambda: len(cdr_rows(box)) == 2 and cdr_rows(box))
     assert rows[1]["disposition"] == "answered" and rows[1]["hangup_by"] == "caller"
+
+
+def _talk(caller: Phone, callee: Phone, number: str, seconds: float) -> None:
+    caller.send("tone 1000")
+    callee.send("tone 1600")
+    caller.send(f"call {number}")
+    callee.expect(r"^INCOMING")
+    callee.send("answer")
+    caller.expect(r"^STATE confirmed")
+    time.sleep(seconds)
+
+
+def test_an_always_recorded_extension_records_both_parties(box, phones):
+    alice, carol = phones("201"), phones("203")
+    _talk(alice, carol, "203", 3)
+    alice.send("hangup")
+    carol.expect(r"^STATE disconnected")
+    [row] = wait_for(lambda: cdr_rows(box))
+    assert row["recording"].endswith(f"{row['id']}.wav")
+    wav = box.data_dir / "recordings" / row["recording"]
+    assert wait_for(lambda: wav.exists() and wav.stat().st_size > 20_000)
+    assert tone_found(wav, 1000, min_share=0.2) and tone_found(wav, 1600, min_share=0.2)
+
+
+def test_on_demand_recording_by_feature_code_and_digits_pass_through(box, phones):
+    alice, dave = phones("201"), phones("204")
+    _talk(alice, dave, "204", 1)
+    assert not list((box.data_dir / "recordings").rglob("*.wav"))  # nothing until asked
+    dave.send("dtmf *1")  # start recording
+    alice.expect(r"^DTMF \*")  # digits reach the other party too
+    alice.expect(r"^DTMF 1")
+    time.sleep(2)
+    dave.send("dtmf *1")  # stop
+    time.sleep(0.5)
+    alice.send("hangup")
+    dave.expect(r"^STATE disconnected")
+    [row] = wait_for(lambda: cdr_rows(box))
+    wav = box.data_dir / "recordings" / row["recording"]
+    assert row["recording"] and wait_for(lambda: wav.exists() and wav.stat().st_size > 20_000)
+    assert tone_found(wav, 1000, min_share=0.2)

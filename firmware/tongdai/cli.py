@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="")
     p.add_argument("--secret", help="use this secret instead of a generated one")
     p.add_argument("--ring-timeout", type=int, help="seconds it rings before no-answer treatment")
+    p.add_argument("--record", default="never", choices=("never", "always", "on-demand"),
+                   help="record this extension's calls")  # fmt: skip
     _action(ext, "list", "list extensions", cmd_ext_list)
     p = _action(ext, "del", "delete an extension", cmd_ext_del)
     p.add_argument("number")
@@ -214,7 +216,7 @@ def cmd_ext_add(args: argparse.Namespace) -> int:
 
     secret = extensions.add(
         _store(args), args.number, name=args.name, secret=args.secret,
-        ring_timeout=args.ring_timeout, actor="cli",
+        ring_timeout=args.ring_timeout, record=args.record, actor="cli",
     )  # fmt: skip
     if args.secret is None:
         print(f"extension {args.number} created; SIP secret (shown once): {secret}")

@@ -16,6 +16,7 @@ import uvicorn
 import uvloop
 
 from tongdai import __version__, acdcore
+from tongdai.calls import recording
 from tongdai.calls.dialplan import Dialplan
 from tongdai.calls.switch import Switch
 from tongdai.console.app import create_app
@@ -121,6 +122,19 @@ class Service:
         self.reload()
         self._stop = asyncio.Event()
 
+    async def _retention(self) -> None:
+        """Delete old recordings (and the oldest when the disk runs short), now and then."""
+        s = self.settings
+        while True:
+            try:
+                await asyncio.to_thread(
+                    recording.prune, s.recordings_dir, keep_days=s.recording_keep_days,
+                    min_free_mb=s.recording_min_free_mb,
+                )  # fmt: skip
+            except Exception:
+                log.exception("recording retention failed")
+            await asyncio.sleep(recording.PRUNE_INTERVAL)
+
     def _media_event(self, event: dict) -> None:
         self.switch.on_event(event)
 
@@ -156,6 +170,7 @@ class Service:
             asyncio.create_task(self.media.run(), name="media"),
             asyncio.create_task(self.edge.run(), name="edge"),
             asyncio.create_task(self.watcher.run(), name="watcher"),
+            asyncio.create_task(self._retention(), name="retention"),
         ]
         stop = asyncio.create_task(self._stop.wait())
         essential = [tasks[0], tasks[2]]  # the console and the SIP edge

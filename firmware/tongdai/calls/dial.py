@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import Channel, ChannelGone, Hangup, Switch
 
 BUSY_CODES = (486, 600)
@@ -101,11 +102,29 @@ def _detach(channel: Channel, changes: asyncio.Queue) -> None:
     channel.on_change[:] = [cb for cb in channel.on_change if cb != changes.put_nowait]
 
 
-async def connect(switch: Switch, caller: Channel, callee: Channel) -> Hangup:
+async def connect(
+    switch: Switch,
+    caller: Channel,
+    callee: Channel,
+    *,
+    recorder: Recorder | None = None,
+    record: str = "never",
+    toggle_code: str = "*1",
+) -> Hangup:
     """Answer the caller, bridge both, and wait until one side hangs up; end the other.
-    Returns how the call ended, with `by` "caller" or "callee"."""
+
+    Digits either side presses are passed on to the other (a caller can work a
+    remote menu); `toggle_code` starts and stops an on-demand recording.
+    Returns how the call ended, with `by` "caller", "callee" or "system"."""
     await caller.answer()
     bridge = await switch.bridge(caller, callee)
+    if recorder is not None and record == "always":
+        await recorder.start(bridge)
+    toggle = recorder if record == "on-demand" else None
+    relays = [
+        asyncio.create_task(_relay_digits(switch, a, b, toggle, bridge, toggle_code))
+        for a, b in ((caller, callee), (callee, caller))
+    ]
     try:
         done, _ = await asyncio.wait(
             [caller.ended, callee.ended], return_when=asyncio.FIRST_COMPLETED
@@ -117,5 +136,29 @@ async def connect(switch: Switch, caller: Channel, callee: Channel) -> Hangup:
         by = "system" if hangup.by == "engine" else ("caller" if first is caller else "callee")
         return Hangup(hangup.code, hangup.reason, by)
     finally:
+        for relay in relays:
+            relay.cancel()
+        if recorder is not None:
+            await recorder.stop()
         with contextlib.suppress(*switch.transient):
             await switch.request("bridge_destroy", bridge=bridge)
+
+
+async def _relay_digits(
+    switch: Switch,
+    src: Channel,
+    dst: Channel,
+    recorder: Recorder | None,
+    bridge: str,
+    code: str,
+) -> None:
+    typed = ""
+    while True:
+        digit = await src.digits.get()
+        with contextlib.suppress(ChannelGone, *switch.transient):
+            await dst.send_dtmf(digit)
+        typed = (typed + digit)[-len(code) :]
+        if recorder is not None and typed == code:
+            typed = ""
+            with contextlib.suppress(*switch.transient):
+                await (recorder.stop() if recorder.active else recorder.start(bridge))

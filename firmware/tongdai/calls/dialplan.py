@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from tongdai.calls.dial import Target, connect, dial
+from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
 from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
@@ -32,6 +33,7 @@ class Extension:
     number: str
     name: str
     ring_timeout: int
+    record: str = "never"  # never | always | on-demand
 
 
 class Dialplan:
@@ -53,13 +55,16 @@ class Dialplan:
     def extension(self, number: str) -> Extension | None:
         rows = list(
             self.db.query(
-                "SELECT number, name, ring_timeout FROM extensions WHERE number = ?", [number]
+                "SELECT number, name, ring_timeout, record FROM extensions WHERE number = ?",
+                [number],
             )
         )
         if not rows:
             return None
         row = rows[0]
-        return Extension(row["number"], row["name"], row["ring_timeout"] or self.ring_timeout)
+        return Extension(
+            row["number"], row["name"], row["ring_timeout"] or self.ring_timeout, row["record"]
+        )
 
     def caller_id(self, number: str, name: str) -> str:
         display = f"{quote(name)} " if name else ""
@@ -79,7 +84,8 @@ class Dialplan:
             callee = self.extension(dialled)
             if callee is not None:
                 record = cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
-                await self._recorded(record, self.call_extension(channel, record, callee))
+                policy = _policy(caller.record, callee.record)
+                await self._recorded(record, self.call_extension(channel, record, callee, policy))
                 return
             await channel.reject(404, "No such extension")
             return
@@ -105,7 +111,9 @@ class Dialplan:
 
     # -- extension to extension ---------------------------------------------------------
 
-    async def call_extension(self, channel: Channel, record: cdrs.Cdr, callee: Extension) -> None:
+    async def call_extension(
+        self, channel: Channel, record: cdrs.Cdr, callee: Extension, policy: str = "never"
+    ) -> None:
         caller_name = record.src_name
         targets = [
             Target(uri, {FLOW_HEADER: token}, callee.number)
@@ -124,7 +132,14 @@ class Dialplan:
         )
         if result.winner is not None:
             record.answered(result.winner_name)
-            hangup = await connect(self.switch, channel, result.winner)
+            recorder = Recorder(self.switch, record.id) if policy != "never" else None
+            try:
+                hangup = await connect(
+                    self.switch, channel, result.winner, recorder=recorder, record=policy
+                )
+            finally:
+                if recorder is not None and recorder.used:
+                    record.recording = recorder.file
             record.hangup_by = hangup.by
             record.cause = hangup.reason if hangup.by == "system" else "normal clearing"
             return
@@ -153,6 +168,14 @@ class Dialplan:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(channel.ended), NO_ANSWER_TONE_SECONDS)
         await channel.reject(480, "No answer")
+
+
+def _policy(*policies: str) -> str:
+    """The recording policy of a call between parties with these policies."""
+    for policy in ("always", "on-demand"):
+        if policy in policies:
+            return policy
+    return "never"
 
 
 def _side(by: str, default: str) -> str:

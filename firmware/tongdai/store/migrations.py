@@ -89,9 +89,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "call detail records; per-extension ring timeout",
+        "call detail records; per-extension ring timeout and recording",
         """
         ALTER TABLE extensions ADD COLUMN ring_timeout INTEGER;  -- seconds; NULL: the default
+        ALTER TABLE extensions ADD COLUMN record TEXT NOT NULL DEFAULT 'never'
+            CHECK (record IN ('always', 'never', 'on-demand'));
         -- One row per call (the caller's leg); legs of the same call share linkedid.
         -- Times are ISO-8601 UTC; durations are whole seconds.
         CREATE TABLE cdr (
