@@ -92,24 +92,19 @@ def read_wav(path: Path) -> tuple[list[int], int]:
 
 
 def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_share=0.5) -> bool:
-    """True if, over the loudest second of the file, `freq` carries at least min_share of
-    the energy and more than each frequency in `others` (the sender's own tone)."""
+    """True if in some second of the file `freq` carries at least min_share of the energy
+    and more than each frequency in `others` (the sender's own tone, say)."""
     samples, rate = read_wav(path)
-    if len(samples) < rate:
-        return False
-    best = None
-    for start in range(0, len(samples) - rate + 1, rate // 2):
+    for start in range(0, len(samples) - rate + 1, rate // 4):
         block = samples[start : start + rate]
         energy = sum(x * x for x in block)
-        if best is None or energy > best[0]:
-            best = (energy, block)
-    energy, block = best
-    if energy == 0:
-        return False
-    # Parseval: a pure sine of amplitude A over N samples has power ~ (N*A/2)^2 in its bin,
-    # and energy N*A^2/2; so share = 2 * power / (N * energy).
-    power = goertzel_power(block, rate, freq)
-    share = 2 * power / (len(block) * energy)
-    return share >= min_share and all(
-        power > goertzel_power(block, rate, other) for other in others
-    )
+        if energy == 0:
+            continue
+        # Parseval: a sine of amplitude A over N samples has power ~ (N*A/2)^2 in its bin
+        # and energy N*A^2/2, so its share of the energy is 2 * power / (N * energy).
+        power = goertzel_power(block, rate, freq)
+        if 2 * power / (len(block) * energy) >= min_share and all(
+            power > goertzel_power(block, rate, other) for other in others
+        ):
+            return True
+    return False

@@ -216,7 +216,7 @@ def cmd_ext_add(args: argparse.Namespace) -> int:
 
     secret = extensions.add(
         _store(args), args.number, name=args.name, secret=args.secret,
-        ring_timeout=args.ring_timeout, record=args.record, actor="cli",
+        ring_timeout=args.ring_timeout, recording=args.record, actor="cli",
     )  # fmt: skip
     if args.secret is None:
         print(f"extension {args.number} created; SIP secret (shown once): {secret}")

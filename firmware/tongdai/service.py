@@ -107,7 +107,11 @@ class Service:
             domain=self.edge.edge.config.advertise,
         )
         self.metrics.watch_media(lambda: self.media.status.up)
-        self.switch = Switch(self.media, transient=(MediaUnavailable, MediaError, TimeoutError))
+        self.switch = Switch(
+            self.media,
+            transient=(MediaUnavailable, MediaError, TimeoutError),
+            gone=(MediaUnavailable,),
+        )
         self.dialplan = Dialplan(
             self.switch,
             db,

@@ -85,14 +85,15 @@ class Dialplan:
             if callee is not None:
                 record = cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
                 policy = _policy(caller.record, callee.record)
-                await self._recorded(record, self.call_extension(channel, record, callee, policy))
+                flow = self.call_extension(channel, record, callee, policy)
+                await self._recorded(channel, record, flow)
                 return
             await channel.reject(404, "No such extension")
             return
         # Trunk calls (inbound routes by DID) and everyone else: not routed yet.
         await channel.reject(404 if info.get("trunk") else 403)
 
-    async def _recorded(self, record: cdrs.Cdr, flow) -> None:
+    async def _recorded(self, channel: Channel, record: cdrs.Cdr, flow) -> None:
         """Run a call flow and write its CDR however it ends (engine crash and service
         stop included)."""
         try:
@@ -100,6 +101,14 @@ class Dialplan:
         except ChannelGone as gone:
             record.hangup_by = record.hangup_by or _side(gone.hangup.by, "caller")
             record.cause = record.cause or gone.hangup.reason
+        except self.switch.transient as exc:
+            # The engine refused a step or died under the call (a crash in mid-setup).
+            record.hangup_by = "system"
+            record.cause = ENGINE_GONE if isinstance(exc, self.switch.gone) else f"media: {exc}"
+            if record.disposition != "answered":
+                record.disposition = "failed"
+            log.warning("call %s ended by the media engine: %s", record.id, record.cause)
+            await channel.hangup(500)
         except asyncio.CancelledError:
             record.hangup_by, record.cause = "system", record.cause or "service stopped"
             raise

@@ -162,11 +162,13 @@ class Switch:
         requester: Requester,
         *,
         transient: tuple[type[Exception], ...] = (),
+        gone: tuple[type[Exception], ...] = (),
         on_incoming: Callable[[Channel], Awaitable[None]] | None = None,
     ) -> None:
         self.requester = requester
         # Errors that mean "the engine refused or is gone": a flow unwinds on them.
         self.transient = transient
+        self.gone = gone  # of those, the ones that mean the engine itself went away
         self.on_incoming = on_incoming
         self.channels: dict[str, Channel] = {}
         self.playbacks: dict[str, Playback] = {}

@@ -7,7 +7,7 @@ import secrets
 
 import sqlite_utils
 
-from tongdai.store import audit
+from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 
 NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")  # 2-6 digits; feature codes start with *
@@ -32,7 +32,7 @@ def add(
     name: str = "",
     secret: str | None = None,
     ring_timeout: int | None = None,
-    record: str = "never",
+    recording: str = "never",
     actor: str = "system",
 ) -> str:
     """Create an extension and return its secret (generated when none is given)."""
@@ -40,7 +40,7 @@ def add(
         raise ExtensionError("number: 2 to 6 digits, not starting with 0")
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")
-    if record not in RECORD_POLICIES:
+    if recording not in RECORD_POLICIES:
         raise ExtensionError(f"record: one of {', '.join(RECORD_POLICIES)}")
     if ring_timeout is not None and not 5 <= ring_timeout <= 600:
         raise ExtensionError("ring timeout: 5 to 600 seconds")
@@ -54,11 +54,11 @@ def add(
                 "name": name.strip(),
                 "secret": secret,
                 "ring_timeout": ring_timeout,
-                "record": record,
+                "record": recording,
                 "created_at": utcnow(),
             }
         )
-        audit.record(db, actor, "extension.create", f"{number} {name}".strip())
+        record(db, actor, "extension.create", f"{number} {name}".strip())
     return secret
 
 
@@ -67,7 +67,7 @@ def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> 
         raise ExtensionError(f"number: no extension {number}")
     with db.atomic():
         db["extensions"].delete(number)
-        audit.record(db, actor, "extension.delete", number)
+        record(db, actor, "extension.delete", number)
 
 
 def all_extensions(db: sqlite_utils.Database) -> list[dict]:
