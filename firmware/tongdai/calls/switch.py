@@ -216,23 +216,18 @@ class Switch:
         return bridge
 
     async def play(self, target: str, files: list[str], *, loop: bool, interrupt: bool):
-        playback = Playback(self, self.new_id("p"))
-        self.playbacks[playback.id] = playback
-        try:
-            await self.request(
-                "play", playback=playback.id, target=target, files=files, loop=loop,
-                interrupt=interrupt,
-            )  # fmt: skip
-        except BaseException:
-            self.playbacks.pop(playback.id, None)
-            raise
-        return playback
+        return await self._playback(
+            "p", "play", target=target, files=files, loop=loop, interrupt=interrupt
+        )
 
     async def tone(self, target: str, tone: str | list, *, loop: bool):
-        playback = Playback(self, self.new_id("t"))
+        return await self._playback("t", "tone", target=target, tone=tone, loop=loop)
+
+    async def _playback(self, prefix: str, command: str, **args: Any) -> Playback:
+        playback = Playback(self, self.new_id(prefix))
         self.playbacks[playback.id] = playback
         try:
-            await self.request("tone", playback=playback.id, target=target, tone=tone, loop=loop)
+            await self.request(command, playback=playback.id, **args)
         except BaseException:
             self.playbacks.pop(playback.id, None)
             raise

@@ -60,6 +60,13 @@ class Location:
     def lookup(self, aor: str) -> list[Binding]:
         return self._by_aor.get(aor, [])
 
+    def ring_order(self, aor: str) -> list[Binding]:
+        """Where to reach an extension: contacts answering qualify pings (all of them if
+        none does), newest registration first."""
+        found = self._by_aor.get(aor, [])
+        live = [b for b in found if b.reachable] or list(found)
+        return sorted(live, key=lambda b: b.registered_at, reverse=True)
+
     def aors(self) -> list[str]:
         return list(self._by_aor)
 

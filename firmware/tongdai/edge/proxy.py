@@ -160,9 +160,7 @@ class Proxy:
             if address is not None:
                 return self.edge.flows.udp((address, uri.port or 5060))
             return None
-        bindings = self.edge.location.lookup(unescape(uri.user or ""))
-        live = [b for b in bindings if b.reachable] or list(bindings)
-        for binding in sorted(live, key=lambda b: b.registered_at, reverse=True):
+        for binding in self.edge.location.ring_order(unescape(uri.user or "")):
             flow = self.edge.flows.for_binding(binding)
             if flow is not None:
                 req.uri = binding.contact

@@ -250,10 +250,8 @@ class EdgeServer:
     def contacts(self, number: str) -> list[tuple[str, str]]:
         """Where to ring an extension: (contact URI, flow token) for each registered
         contact that answers qualify pings (all of them if none does)."""
-        found = self.edge.location.lookup(number)
-        live = [b for b in found if b.reachable] or list(found)
         out = []
-        for binding in sorted(live, key=lambda b: b.registered_at, reverse=True):
+        for binding in self.edge.location.ring_order(number):
             flow = self.for_binding(binding)
             if flow is not None:
                 out.append((binding.contact, self.token(flow)))

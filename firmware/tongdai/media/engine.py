@@ -445,26 +445,21 @@ class Engine:
 
     def _end_node(self, key: str, kind: str, reason: str) -> None:
         self.interrupt.pop(key, None)
+        for a, b in [e for e in self.applied if key in e]:
+            self._transmit(a, b, start=False)
+            self.applied.discard((a, b))
         node = self.nodes.pop(key, None)
-        self._disconnect(key, node)
         if node is not None:
             self.graveyard.append(node)
         self.emit(f"{kind}_end", **{kind: key}, reason=reason)
 
-    def _disconnect(self, key: str, node: Any) -> None:
-        for a, b in [e for e in self.applied if key in e]:
-            self._transmit(a, b, start=False, node_override=(key, node))
-            self.applied.discard((a, b))
-
-    def _port(self, name: str, override: tuple[str, Any] | None = None):
-        if override is not None and override[0] == name:
-            return override[1]
+    def _port(self, name: str):
         if name in self.legs:
             return self.legs[name].audio()
         return self.nodes.get(name)
 
-    def _transmit(self, a: str, b: str, *, start: bool, node_override=None) -> bool:
-        src, sink = self._port(a, node_override), self._port(b, node_override)
+    def _transmit(self, a: str, b: str, *, start: bool) -> bool:
+        src, sink = self._port(a), self._port(b)
         if src is None or sink is None:
             return False
         try:
