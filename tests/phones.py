@@ -91,10 +91,12 @@ def read_wav(path: Path) -> tuple[list[int], int]:
     return samples, rate
 
 
-def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_share=0.5) -> bool:
-    """True if in some second of the file `freq` carries at least min_share of the energy
-    and more than each frequency in `others` (the sender's own tone, say)."""
+def tone_share(path: Path, freq: float, others: tuple[float, ...] = ()) -> float:
+    """The largest share of the energy `freq` carries in any second of the file, counting
+    only seconds where it beats each frequency in `others` (the sender's own tone, say).
+    A tone gated 50 % on (a busy tone) scores about 0.5, a steady one about 1."""
     samples, rate = read_wav(path)
+    best = 0.0
     for start in range(0, len(samples) - rate + 1, rate // 4):
         block = samples[start : start + rate]
         energy = sum(x * x for x in block)
@@ -103,8 +105,13 @@ def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_shar
         # Parseval: a sine of amplitude A over N samples has power ~ (N*A/2)^2 in its bin
         # and energy N*A^2/2, so its share of the energy is 2 * power / (N * energy).
         power = goertzel_power(block, rate, freq)
-        if 2 * power / (len(block) * energy) >= min_share and all(
-            power > goertzel_power(block, rate, other) for other in others
-        ):
-            return True
-    return False
+        if all(power > goertzel_power(block, rate, other) for other in others):
+            best = max(best, 2 * power / (len(block) * energy))
+    return best
+
+
+def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_share=0.5) -> bool:
+    share = tone_share(path, freq, others)
+    if share < min_share:
+        print(f"{path.name}: {freq} Hz carries at most {share:.2f} of a second's energy")
+    return share >= min_share

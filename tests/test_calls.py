@@ -160,8 +160,8 @@ def test_no_answer_gives_a_busy_tone_then_480(box, phones, tmp_path):
     alice.send("call 202")
     bob.expect(r"^INCOMING")  # and nobody answers it: 6 s ring timeout
     bob.expect(r"^STATE disconnected", timeout=12)
-    alice.expect(r"^MEDIA up")  # early media: the busy tone
-    time.sleep(2)
+    alice.expect(r"^MEDIA up")  # early media: the busy tone, for 8 s
+    time.sleep(4)
     alice.send("stoprecord")
     alice.expect(r"^RECORDED")
     alice.expect(r"^STATE disconnected 480", timeout=15)
