@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ("callbox",)  # a box with extensions and phones, for the call tests
 
 
 def _stale_compiled_modules() -> list[str]:

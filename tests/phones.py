@@ -91,27 +91,41 @@ def read_wav(path: Path) -> tuple[list[int], int]:
     return samples, rate
 
 
-def tone_share(path: Path, freq: float, others: tuple[float, ...] = ()) -> float:
-    """The largest share of the energy `freq` carries in any second of the file, counting
-    only seconds where it beats each frequency in `others` (the sender's own tone, say).
+def tone_share(
+    path: Path,
+    freq: float | tuple[float, ...],
+    others: tuple[float, ...] = (),
+    window: float = 1.0,
+) -> float:
+    """The largest share of the energy `freq` carries in any window of the file (a
+    tuple of frequencies: their shares summed, for a melody), counting only windows
+    where it beats each frequency in `others` (the sender's own tone, say).
     A tone gated 50 % on (a busy tone) scores about 0.5, a steady one about 1."""
     samples, rate = read_wav(path)
+    freqs = freq if isinstance(freq, tuple) else (freq,)
+    size = int(rate * window)
     best = 0.0
-    for start in range(0, len(samples) - rate + 1, rate // 4):
-        block = samples[start : start + rate]
+    for start in range(0, len(samples) - size + 1, max(1, size // 4)):
+        block = samples[start : start + size]
         energy = sum(x * x for x in block)
         if energy == 0:
             continue
         # Parseval: a sine of amplitude A over N samples has power ~ (N*A/2)^2 in its bin
         # and energy N*A^2/2, so its share of the energy is 2 * power / (N * energy).
-        power = goertzel_power(block, rate, freq)
-        if all(power > goertzel_power(block, rate, other) for other in others):
-            best = max(best, 2 * power / (len(block) * energy))
+        powers = [goertzel_power(block, rate, f) for f in freqs]
+        if all(max(powers) > goertzel_power(block, rate, other) for other in others):
+            best = max(best, 2 * sum(powers) / (len(block) * energy))
     return best
 
 
-def tone_found(path: Path, freq: float, others: tuple[float, ...] = (), min_share=0.5) -> bool:
-    share = tone_share(path, freq, others)
+def tone_found(
+    path: Path,
+    freq: float | tuple[float, ...],
+    others: tuple[float, ...] = (),
+    min_share=0.5,
+    window: float = 1.0,
+) -> bool:
+    share = tone_share(path, freq, others, window)
     if share < min_share:
-        print(f"{path.name}: {freq} Hz carries at most {share:.2f} of a second's energy")
+        print(f"{path.name}: {freq} Hz carries at most {share:.2f} of a window's energy")
     return share >= min_share

@@ -74,7 +74,10 @@ out="$CACHE_ROOT/pjsua2-$key"
 site="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')"
 
 install_from_cache() {
-    cp "$out"/pjsua2.py "$out"/_pjsua2*.so "$site"/
+    # cp then mv: a new inode, so processes still running the old module keep it intact.
+    for f in "$out"/pjsua2.py "$out"/_pjsua2*.so; do
+        cp "$f" "$site/.$(basename "$f").new" && mv -f "$site/.$(basename "$f").new" "$site/$(basename "$f")"
+    done
     echo "$key" > "$site/pjsua2.tongdai-build"
     log "installed build $key into $site"
 }

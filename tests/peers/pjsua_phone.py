@@ -4,10 +4,16 @@ calls, plays a tone into a call and records what it hears.
 Built on tongdai.media.endpoint (the project's own pjsua2 build). Everything is bound
 and advertised on 127.0.0.1. Commands on stdin, one per line:
 
-    call URI            call (through the box: it is the outbound proxy)
+    call URI            call (through the box: it is the outbound proxy); an earlier
+                        call stays (hold it first), the new one becomes current
     answer | ring       answer the ringing call (200) / send 180
     reject CODE         refuse the ringing call
-    hangup              end the call (BYE or CANCEL)
+    hangup              end the current call (BYE or CANCEL)
+    hold | unhold       re-INVITE the current call sendonly / back to sendrecv
+    use N               make call #N current
+    xfer NUMBER         blind transfer of the current call (REFER)
+    xferto N            attended transfer: REFER the current call to call #N's party
+                        (Refer-To with Replaces naming call #N)
     autoanswer CODE     answer incoming calls at once with CODE (0: let them ring)
     tone HZ             send a continuous sine tone of HZ into the call
     record PATH         record what the call delivers to us into a WAV file
@@ -16,8 +22,9 @@ and advertised on 127.0.0.1. Commands on stdin, one per line:
     unregister | quit
 
 Lines printed (flushed):
-    STARTED | REG <code> <expires> | INCOMING <from> | STATE <state> <code>
-    MEDIA <up|hold|down> | DTMF <digit> | RECORDED <path> | ERROR <text>
+    STARTED | REG <code> <expires> | INCOMING <from> #N | STATE <state> <code> #N
+    MEDIA <up|hold|down> #N | DTMF <digit> | RECORDED <path> | XFER <code> | ERROR <text>
+    (#N: the call it is about, numbered from 1 in the order calls began)
 
     python tests/peers/pjsua_phone.py --registrar 127.0.0.1:5060 --user 201 \
         --password SECRET --transport tcp
@@ -49,24 +56,31 @@ class PhoneCall(pj.Call):
     def __init__(self, phone, call_id=pj.PJSUA_INVALID_ID):
         super().__init__(phone, call_id)
         self.phone = phone
+        phone.count += 1
+        self.tag = f"#{phone.count}"
 
     def onCallState(self, prm):
         info = self.getInfo()
-        say("STATE", STATES.get(info.state, "null"), info.lastStatusCode)
+        say("STATE", STATES.get(info.state, "null"), info.lastStatusCode, self.tag)
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.phone.call_ended(self)
 
+    def onCallTransferStatus(self, prm):
+        if prm.finalNotify:
+            say("XFER", prm.statusCode)
+
     def onCallMediaState(self, prm):
-        # CallMediaInfo.type reads as garbage through SWIG in this build; every medium
-        # here is audio (video is compiled out), so the status alone says it.
-        statuses = {mi.status for mi in self.getInfo().media}
+        # Keep the CallInfo: iterating `self.getInfo().media` directly reads a vector
+        # the freed temporary owned (SWIG), and statuses come out as garbage.
+        info = self.getInfo()
+        statuses = {mi.status for mi in info.media if mi.type == pj.PJMEDIA_TYPE_AUDIO}
         if pj.PJSUA_CALL_MEDIA_ACTIVE in statuses:
-            say("MEDIA up")
+            say("MEDIA up", self.tag)
             self.phone.media_up(self)
         elif statuses & {pj.PJSUA_CALL_MEDIA_REMOTE_HOLD, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD}:
-            say("MEDIA hold")
+            say("MEDIA hold", self.tag)
         else:
-            say("MEDIA down")
+            say("MEDIA down", self.tag)
 
     def onDtmfDigit(self, prm):
         say("DTMF", prm.digit)
@@ -75,7 +89,9 @@ class PhoneCall(pj.Call):
 class Phone(pj.Account):
     def __init__(self):
         super().__init__()
-        self.call: PhoneCall | None = None
+        self.count = 0  # calls so far: their numbers
+        self.calls: dict[str, PhoneCall] = {}  # live calls by "#N"
+        self.call: PhoneCall | None = None  # the current one
         self.autoanswer = 0
         self.tone: pj.ToneGenerator | None = None
         self.tone_hz = 0
@@ -89,18 +105,20 @@ class Phone(pj.Account):
 
     def onIncomingCall(self, prm):
         call = PhoneCall(self, prm.callId)
-        say("INCOMING", call.getInfo().remoteUri)
+        say("INCOMING", call.getInfo().remoteUri, call.tag)
         op = pj.CallOpParam(True)
         if self.call is not None:
             op.statusCode = 486
             call.hangup(op)
             self.graveyard.append(call)
             return
-        self.call = call
+        self.call = self.calls[call.tag] = call
         op.statusCode = self.autoanswer or 180  # a desk phone rings: 180 Ringing
         call.answer(op) if op.statusCode < 300 else call.hangup(op)
 
     def media_up(self, call):
+        if call is not self.call:
+            return  # a call in the background: the tone and recorder stay with the current
         audio = call.getAudioMedia(-1)
         if self.tone is not None:
             self.tone.startTransmit(audio)
@@ -108,9 +126,15 @@ class Phone(pj.Account):
             audio.startTransmit(self.recorder)
 
     def call_ended(self, call):
+        self.calls.pop(call.tag, None)
         if call is self.call:
             self.call = None
         self.graveyard.append(call)
+
+    def current(self) -> PhoneCall:
+        if self.call is None:
+            raise RuntimeError("no call")
+        return self.call
 
     # -- commands -------------------------------------------------------------------
 
@@ -119,12 +143,23 @@ class Phone(pj.Account):
         op = pj.CallOpParam(True)
         if name == "call":
             self.call = PhoneCall(self)
+            self.calls[self.call.tag] = self.call
             self.call.makeCall(arg if arg.startswith("sip:") else f"sip:{arg}@{domain}", op)
         elif name in ("answer", "ring", "reject"):
-            if self.call is None:
-                raise RuntimeError("no call")
             op.statusCode = {"answer": 200, "ring": 180}.get(name) or int(arg)
-            self.call.answer(op) if op.statusCode < 300 else self.call.hangup(op)
+            call = self.current()
+            call.answer(op) if op.statusCode < 300 else call.hangup(op)
+        elif name == "hold":
+            self.current().setHold(op)
+        elif name == "unhold":
+            op.opt.flag = pj.PJSUA_CALL_UNHOLD
+            self.current().reinvite(op)
+        elif name == "use":
+            self.call = self.calls[f"#{arg}"]
+        elif name == "xfer":
+            self.current().xfer(arg if arg.startswith("sip:") else f"sip:{arg}@{domain}", op)
+        elif name == "xferto":
+            self.current().xferReplaces(self.calls[f"#{arg}"], op)
         elif name == "hangup":
             if self.call is not None:
                 self.call.hangup(op)

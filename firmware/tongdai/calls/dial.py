@@ -10,8 +10,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from tongdai.calls.recording import Recorder
-from tongdai.calls.switch import Channel, ChannelGone, Hangup, Switch
+from tongdai.calls.switch import Channel, ChannelGone, Playback, Switch
 
 BUSY_CODES = (486, 600)
 DECLINED_CODES = (603,)
@@ -48,14 +47,22 @@ async def dial(
     *,
     caller_id: str | None,
     timeout: float,
+    pickup: asyncio.Future[Channel] | None = None,
 ) -> DialResult:
     """Ring every target; return when one answers, all fail, the caller leaves or time
     runs out. Legs that did not win are cancelled. The caller gets 180 once any
-    target rings (its phone then plays ringback itself)."""
+    target rings (its phone then plays ringback itself); a caller already answered
+    (a transferred party) hears the ringback tone from the box instead.
+
+    `pickup`: another phone picking the call up sets it to its (incoming) channel,
+    which then wins; it is cancelled when dialling ends otherwise."""
     changes: asyncio.Queue[Channel] = asyncio.Queue()
     result = DialResult()
     legs: dict[str, tuple[Channel, Target]] = {}
+    ringback: Playback | None = None
     caller.on_change.append(changes.put_nowait)
+    if pickup is not None:
+        pickup.add_done_callback(lambda _: changes.put_nowait(caller))
     try:
         for target in targets:
             try:
@@ -73,14 +80,22 @@ async def dial(
             if not caller.alive:
                 result.caller_gone = True
                 return result
+            if pickup is not None and pickup.done() and not pickup.cancelled():
+                result.winner = pickup.result()
+                result.winner_name = result.winner.party
+                return result
             for leg, target in legs.values():
                 if leg.answered.is_set() and leg.alive:
+                    leg.party = target.name
                     result.winner, result.winner_name = leg, target.name
                     return result
             if not rung and any(leg.early.is_set() for leg, _ in legs.values()):
                 rung = True
                 with contextlib.suppress(ChannelGone, *switch.transient):
-                    await caller.ring()
+                    if caller.state == "answered":
+                        ringback = await caller.tone("ringback")
+                    else:
+                        await caller.ring()
             if all(not leg.alive for leg, _ in legs.values()):
                 result.codes = [leg.ended.result().code for leg, _ in legs.values()]
                 return result
@@ -91,7 +106,11 @@ async def dial(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changes.get(), remaining)
     finally:
+        if pickup is not None and not pickup.done():
+            pickup.cancel()  # synchronous: a phone picking up from now on finds nothing
         _detach(caller, changes)
+        if ringback is not None:
+            await ringback.stop()
         for leg, _ in legs.values():
             _detach(leg, changes)
             if leg is not result.winner:
@@ -100,65 +119,3 @@ async def dial(
 
 def _detach(channel: Channel, changes: asyncio.Queue) -> None:
     channel.on_change[:] = [cb for cb in channel.on_change if cb != changes.put_nowait]
-
-
-async def connect(
-    switch: Switch,
-    caller: Channel,
-    callee: Channel,
-    *,
-    recorder: Recorder | None = None,
-    record: str = "never",
-    toggle_code: str = "*1",
-) -> Hangup:
-    """Answer the caller, bridge both, and wait until one side hangs up; end the other.
-
-    Digits either side presses are passed on to the other (a caller can work a
-    remote menu); `toggle_code` starts and stops an on-demand recording.
-    Returns how the call ended, with `by` "caller", "callee" or "system"."""
-    await caller.answer()
-    bridge = await switch.bridge(caller, callee)
-    if recorder is not None and record == "always":
-        await recorder.start(bridge)
-    toggle = recorder if record == "on-demand" else None
-    relays = [
-        asyncio.create_task(_relay_digits(switch, a, b, toggle, bridge, toggle_code))
-        for a, b in ((caller, callee), (callee, caller))
-    ]
-    try:
-        done, _ = await asyncio.wait(
-            [caller.ended, callee.ended], return_when=asyncio.FIRST_COMPLETED
-        )
-        first = caller if caller.ended in done else callee
-        other = callee if first is caller else caller
-        hangup = first.ended.result()
-        await other.hangup()
-        by = "system" if hangup.by == "engine" else ("caller" if first is caller else "callee")
-        return Hangup(hangup.code, hangup.reason, by)
-    finally:
-        for relay in relays:
-            relay.cancel()
-        if recorder is not None:
-            await recorder.stop()
-        with contextlib.suppress(*switch.transient):
-            await switch.request("bridge_destroy", bridge=bridge)
-
-
-async def _relay_digits(
-    switch: Switch,
-    src: Channel,
-    dst: Channel,
-    recorder: Recorder | None,
-    bridge: str,
-    code: str,
-) -> None:
-    typed = ""
-    while True:
-        digit = await src.digits.get()
-        with contextlib.suppress(ChannelGone, *switch.transient):
-            await dst.send_dtmf(digit)
-        typed = (typed + digit)[-len(code) :]
-        if recorder is not None and typed == code:
-            typed = ""
-            with contextlib.suppress(*switch.transient):
-                await (recorder.stop() if recorder.active else recorder.start(bridge))

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from tongdai.calls.dial import Target, connect, dial
+from tongdai.calls.dial import Target, dial
 from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
+from tongdai.calls.talk import HandedOver, Replaces, Talk, Transfer
 from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
 
@@ -26,6 +27,11 @@ log = logging.getLogger("tongdai.calls")
 
 FLOW_HEADER = "X-Tongdai-Flow"  # the edge sends an originated leg along this flow
 NO_ANSWER_TONE_SECONDS = 8.0  # busy tone to a caller nobody answered, before 480
+HOLD_MUSIC = "moh.wav"  # under the sounds directory (media.music makes it)
+# Feature codes dialled from an extension (issue 6 makes them configurable).
+PICKUP = "*8"  # answer a call ringing another extension
+DIRECTED_PICKUP = "**"  # followed by the extension: answer the call ringing there
+RECORD_TOGGLE = "*1"  # during a call: start or stop an on-demand recording
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class Dialplan:
         self.domain = domain  # host part of caller-ID URIs shown to phones
         self.contacts = contacts  # extension -> [(contact URI, flow token)] (the edge)
         self.ring_timeout = ring_timeout
+        # Calls ringing an extension now, oldest first: a pickup resolves the future
+        # with the picking phone's channel.
+        self.ringing: dict[str, list[asyncio.Future[Channel]]] = {}
 
     def extension(self, number: str) -> Extension | None:
         rows = list(
@@ -81,28 +90,40 @@ class Dialplan:
             if caller is None:  # deleted since it registered
                 await channel.reject(403)
                 return
+            channel.party, channel.party_name = caller.number, caller.name
+            if dialled == PICKUP:
+                await self.pickup(channel, "")
+                return
+            if dialled.startswith(DIRECTED_PICKUP):
+                await self.pickup(channel, dialled.removeprefix(DIRECTED_PICKUP))
+                return
             callee = self.extension(dialled)
             if callee is not None:
-                record = cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
+                records = Records(
+                    self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
+                )
                 policy = _policy(caller.record, callee.record)
-                flow = self.call_extension(channel, record, callee, policy)
-                await self._recorded(channel, record, flow)
+                await self._recorded(
+                    channel, records, self.call_extension(channel, records, callee, policy)
+                )
                 return
             await channel.reject(404, "No such extension")
             return
         # Trunk calls (inbound routes by DID) and everyone else: not routed yet.
         await channel.reject(404 if info.get("trunk") else 403)
 
-    async def _recorded(self, channel: Channel, record: cdrs.Cdr, flow) -> None:
-        """Run a call flow and write its CDR however it ends (engine crash and service
+    async def _recorded(self, channel: Channel, records: Records, flow) -> None:
+        """Run a call flow and write its CDRs however it ends (engine crash and service
         stop included)."""
         try:
             await flow
         except ChannelGone as gone:
+            record = records.current
             record.hangup_by = record.hangup_by or _side(gone.hangup.by, "caller")
             record.cause = record.cause or gone.hangup.reason
         except self.switch.transient as exc:
             # The engine refused a step or died under the call (a crash in mid-setup).
+            record = records.current
             record.hangup_by = "system"
             record.cause = ENGINE_GONE if isinstance(exc, self.switch.gone) else f"media: {exc}"
             if record.disposition != "answered":
@@ -110,19 +131,18 @@ class Dialplan:
             log.warning("call %s ended by the media engine: %s", record.id, record.cause)
             await channel.hangup(500)
         except asyncio.CancelledError:
+            record = records.current
             record.hangup_by, record.cause = "system", record.cause or "service stopped"
             raise
         finally:
-            try:
-                cdrs.save(self.db, record)
-            except Exception:
-                log.exception("could not save the CDR of call %s", record.id)
+            records.save()
 
     # -- extension to extension ---------------------------------------------------------
 
     async def call_extension(
-        self, channel: Channel, record: cdrs.Cdr, callee: Extension, policy: str = "never"
+        self, channel: Channel, records: Records, callee: Extension, policy: str = "never"
     ) -> None:
+        record = records.current
         caller_name = record.src_name
         targets = [
             Target(uri, {FLOW_HEADER: token}, callee.number)
@@ -132,25 +152,25 @@ class Dialplan:
             record.disposition, record.cause = "failed", "not registered"
             await channel.reject(480, "Not registered")
             return
-        result = await dial(
-            self.switch,
-            channel,
-            targets,
-            caller_id=self.caller_id(record.src, caller_name),
-            timeout=callee.ring_timeout,
-        )
+        pickup: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
+        waiting = self.ringing.setdefault(callee.number, [])
+        waiting.append(pickup)
+        try:
+            result = await dial(
+                self.switch,
+                channel,
+                targets,
+                caller_id=self.caller_id(record.src, caller_name),
+                timeout=callee.ring_timeout,
+                pickup=pickup,
+            )
+        finally:
+            waiting.remove(pickup)
+            if not waiting:
+                self.ringing.pop(callee.number, None)
         if result.winner is not None:
             record.answered(result.winner_name)
-            recorder = Recorder(self.switch, record.id) if policy != "never" else None
-            try:
-                hangup = await connect(
-                    self.switch, channel, result.winner, recorder=recorder, record=policy
-                )
-            finally:
-                if recorder is not None and recorder.used:
-                    record.recording = recorder.file
-            record.hangup_by = hangup.by
-            record.cause = hangup.reason if hangup.by == "system" else "normal clearing"
+            await self.converse(channel, result.winner, records, policy)
             return
         if result.caller_gone:
             gone = channel.ended.result()
@@ -168,6 +188,92 @@ class Dialplan:
         record.hangup_by = "system"
         await self.no_answer(channel)
 
+    async def converse(
+        self, caller: Channel, callee: Channel, records: Records, policy: str
+    ) -> None:
+        """Caller and callee talk until the call ends; a transfer carries on with the
+        party that stays (a new CDR row with the same linkedid for each part)."""
+        for channel in (caller, callee):
+            if channel.direction == "in" and channel.state != "answered":
+                await channel.answer()
+        while True:
+            record = records.current
+            recorder = Recorder(self.switch, record.id) if policy != "never" else None
+            talk = Talk(
+                self.switch, caller, callee, recorder=recorder, record=policy,
+                toggle_code=RECORD_TOGGLE, music=HOLD_MUSIC,
+            )  # fmt: skip
+            try:
+                outcome = await talk.run()
+            finally:
+                if recorder is not None and recorder.used:
+                    record.recording = recorder.file
+            if isinstance(outcome, HandedOver):  # another call's attended transfer
+                record.cause = "transferred"
+                record.hangup_by = "caller" if outcome.replaced is caller else "callee"
+                return
+            if not isinstance(outcome, Transfer):
+                record.hangup_by = {"a": "caller", "b": "callee"}.get(outcome.by, "system")
+                record.cause = outcome.reason if outcome.by == "system" else "normal clearing"
+                return
+            record.cause = "transferred"
+            record.hangup_by = "caller" if outcome.by is caller else "callee"
+            await outcome.by.hangup()  # its phone hangs up on its own; make sure
+            keep = outcome.keep
+            partner = await self._take_over(outcome.replaces) if outcome.replaces else None
+            if partner is None:
+                await self.transfer_blind(keep, outcome.target, records, outcome.by.party)
+                return
+            # Attended: the party kept talks to the transferor's other party now.
+            records.next(cdrs.Cdr(keep.party, partner.party, "internal", src_name=keep.party_name))
+            records.current.answered(partner.party)
+            caller, callee = keep, partner
+
+    async def _take_over(self, replaces: Replaces) -> Channel | None:
+        """The party the transferor talks to on the replaced dialog, taken out of that
+        call (whose leg to the transferor ends); None if that call is not in
+        conversation (still ringing: it ends and the caller dials the target anew)."""
+        replaced = self.switch.by_call_id(replaces.call_id)
+        if replaced is None:
+            return None
+        talk = self.switch.talks.get(replaced.id)
+        partner = talk.release(replaced) if talk is not None else None
+        await replaced.hangup()
+        return partner
+
+    async def transfer_blind(self, keep: Channel, target: str, records: Records, by: str) -> None:
+        """Send the transferred party to `target` as if `by` (the transferor's
+        extension) had dialled it."""
+        records.next(cdrs.Cdr(keep.party, target, "internal", src_name=keep.party_name))
+        callee = self.extension(target)
+        transferor = self.extension(by)
+        if callee is None or transferor is None:
+            record = records.current
+            record.disposition, record.cause = "failed", "no such extension"
+            record.hangup_by = "system"
+            with contextlib.suppress(ChannelGone, *self.switch.transient):
+                await keep.tone("congestion")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(keep.ended), NO_ANSWER_TONE_SECONDS)
+            await keep.hangup()
+            return
+        policy = _policy(transferor.record, callee.record)
+        await self.call_extension(keep, records, callee, policy)
+
+    async def pickup(self, picker: Channel, number: str) -> None:
+        """Answer a call ringing elsewhere: at `number`, or (empty) any extension."""
+        if number:
+            candidates = [f for f in self.ringing.get(number, []) if not f.done()]
+        else:
+            candidates = [
+                f for n, futures in self.ringing.items() if n != picker.party
+                for f in futures if not f.done()
+            ]  # fmt: skip
+        if not candidates:
+            await picker.reject(404, "Nothing to pick up")
+            return
+        candidates[0].set_result(picker)  # the ringing call's flow takes the channel over
+
     async def no_answer(self, channel: Channel) -> None:
         """Nobody answered: a busy tone as early media, then 480 (voicemail will take
         this over where a box is enabled)."""
@@ -177,6 +283,26 @@ class Dialplan:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(channel.ended), NO_ANSWER_TONE_SECONDS)
         await channel.reject(480, "No answer")
+
+
+class Records:
+    """The CDR rows of one call: a transfer closes one and opens the next, linked by
+    the first row's id."""
+
+    def __init__(self, db: sqlite_utils.Database, first: cdrs.Cdr) -> None:
+        self.db = db
+        self.current = first
+
+    def next(self, record: cdrs.Cdr) -> None:
+        record.linkedid = self.current.linkedid
+        self.save()
+        self.current = record
+
+    def save(self) -> None:
+        try:
+            cdrs.save(self.db, self.current)
+        except Exception:
+            log.exception("could not save the CDR of call %s", self.current.id)
 
 
 def _policy(*policies: str) -> str:

@@ -47,6 +47,11 @@ class Channel:
         self.id = channel_id
         self.direction = direction  # in | out
         self.info = info
+        self.call_id = info.get("call_id", "")  # the SIP Call-ID of its dialog
+        # Who is on this leg, for records and caller ID: an extension number or an
+        # outside number, and a name (set by whoever routes the call).
+        self.party = ""
+        self.party_name = ""
         self.state = "incoming" if direction == "in" else "calling"
         self.media = "down"
         self.last_code = 0
@@ -56,6 +61,7 @@ class Channel:
         self.early = asyncio.Event()  # the far end is ringing (18x)
         self.media_up = asyncio.Event()
         self.digits: asyncio.Queue[str] = asyncio.Queue()
+        self.transfers: asyncio.Queue[str] = asyncio.Queue()  # Refer-To values (REFER)
         self.on_change: list[Callable[[Channel], None]] = []
 
     @property
@@ -77,7 +83,10 @@ class Channel:
         await self._do("answer")
 
     async def reject(self, code: int, reason: str | None = None) -> None:
-        if self.alive:
+        """Refuse an unanswered incoming leg (an answered one is hung up)."""
+        if self.alive and self.state == "answered":
+            await self.hangup()
+        elif self.alive:
             await self._do("reject", code=code, **({"reason": reason} if reason else {}))
 
     async def hangup(self, code: int = 0) -> None:
@@ -121,6 +130,7 @@ class Channel:
         kind = event["event"]
         if kind == "channel_state":
             self.state, self.last_code = event["state"], event.get("code", 0)
+            self.call_id = event.get("call_id") or self.call_id
             if self.state == "early":
                 self.early.set()
             elif self.state == "answered":
@@ -131,6 +141,8 @@ class Channel:
                 self.media_up.set()
         elif kind == "dtmf":
             self.digits.put_nowait(event["digit"])
+        elif kind == "transfer":
+            self.transfers.put_nowait(event.get("to", ""))
         elif kind == "channel_hungup":
             self._end(Hangup(event.get("code", 0), event.get("reason", ""), event.get("by", "")))
         for callback in list(self.on_change):
@@ -173,6 +185,9 @@ class Switch:
         self.channels: dict[str, Channel] = {}
         self.playbacks: dict[str, Playback] = {}
         self.flows: set[asyncio.Task] = set()
+        # The conversation each talking channel is in (calls.talk registers itself),
+        # so an attended transfer can take a party out of another call.
+        self.talks: dict[str, Any] = {}
         self._ids = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
@@ -208,6 +223,12 @@ class Switch:
             raise
         return channel
 
+    def by_call_id(self, call_id: str) -> Channel | None:
+        for channel in self.channels.values():
+            if channel.call_id == call_id:
+                return channel
+        return None
+
     async def bridge(self, *channels: Channel) -> str:
         bridge = self.new_id("b")
         await self.request("bridge_create", bridge=bridge)
@@ -239,7 +260,7 @@ class Switch:
         kind = event.get("event")
         if kind == "channel_new":
             self._incoming(event)
-        elif kind in ("channel_state", "channel_media", "channel_hungup", "dtmf"):
+        elif kind in ("channel_state", "channel_media", "channel_hungup", "dtmf", "transfer"):
             channel = self.channels.get(event.get("channel"))
             if channel is not None:
                 channel._event(event)

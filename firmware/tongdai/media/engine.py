@@ -396,14 +396,17 @@ class Engine:
         self.accounts.hold(account)
         self.emit("channel_new", channel=channel, **describe_invite(raw))
 
-    def leg_state(self, leg, state: str, code: int) -> None:
-        self.emit("channel_state", channel=leg.channel, state=state, code=code)
+    def leg_state(self, leg, state: str, code: int, call_id: str) -> None:
+        self.emit("channel_state", channel=leg.channel, state=state, code=code, call_id=call_id)
 
     def leg_media(self, leg) -> None:
         # Its conference port may be new after a re-INVITE: forget what we applied.
         self.applied = {(a, b) for a, b in self.applied if leg.channel not in (a, b)}
         self.reconnect()
         self.emit("channel_media", channel=leg.channel, media=leg.media)
+
+    def leg_transfer(self, leg, refer_to: str) -> None:
+        self.emit("transfer", channel=leg.channel, to=refer_to)
 
     def leg_dtmf(self, leg, digit: str, method: str) -> None:
         self.emit("dtmf", channel=leg.channel, digit=digit, method=method)

@@ -59,12 +59,13 @@ class Leg(pj.Call):
         if state == "hungup":
             self.engine.leg_ended(self, info.lastStatusCode, info.lastReason)
         else:
-            self.engine.leg_state(self, state, info.lastStatusCode)
+            self.engine.leg_state(self, state, info.lastStatusCode, info.callIdString)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
-        # CallMediaInfo.type reads as garbage through SWIG in this build; every medium
-        # is audio (video is compiled out), so the statuses alone say it.
-        statuses = {mi.status for mi in self.getInfo().media}
+        # Keep the CallInfo: iterating `self.getInfo().media` directly reads a vector
+        # the freed temporary owned (SWIG), and statuses come out as garbage.
+        info = self.getInfo()
+        statuses = {mi.status for mi in info.media if mi.type == pj.PJMEDIA_TYPE_AUDIO}
         if pj.PJSUA_CALL_MEDIA_ACTIVE in statuses:
             media = "up"
         elif statuses & {pj.PJSUA_CALL_MEDIA_REMOTE_HOLD, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD}:
@@ -88,9 +89,11 @@ class Leg(pj.Call):
         self.engine.leg_dtmf(self, prm.digit, DTMF_METHODS.get(prm.method, "rfc4733"))
 
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
-        # Transfers are the main process's to decide (and to route through the dialplan
-        # and its permission classes); pjsua2 would dial the target on its own.
-        prm.statusCode = 603
+        # Transfers are the main process's to do (through the dialplan and its
+        # permission classes). 200 means: accept the REFER but place no call
+        # (patches/0003 in image/pjsua2; stock pjsua2 dials the target itself).
+        prm.statusCode = 200
+        self.engine.leg_transfer(self, prm.dstUri)
 
 
 class Accounts:

@@ -1,15 +1,15 @@
-"""The media control protocol, version 2: JSON lines over a unix stream socket.
+"""The media control protocol, version 3: JSON lines over a unix stream socket.
 
 The main process and the media child share a socketpair; each message is one
 UTF-8 JSON object on one line ending in "\\n", at most MAX_LINE bytes.
 
 Commands (main -> media) carry a request id the reply echoes:
-    {"v": 2, "id": 7, "cmd": "ping"}
+    {"v": 3, "id": 7, "cmd": "ping"}
 Replies (media -> main):
-    {"v": 2, "id": 7, "ok": true, "result": {...}}
-    {"v": 2, "id": 7, "ok": false, "error": "what went wrong"}
+    {"v": 3, "id": 7, "ok": true, "result": {...}}
+    {"v": 3, "id": 7, "ok": false, "error": "what went wrong"}
 Events (media -> main, unsolicited):
-    {"v": 2, "event": "ready", ...}
+    {"v": 3, "event": "ready", ...}
 
 Ids: the main process names the objects it creates (`channel` of an originate,
 `bridge`, `playback`, `recording`, `snoop`: 1-64 of [A-Za-z0-9_.:-]); incoming
@@ -49,10 +49,14 @@ Events:
     channel_new     channel, call_id, from_user, from_name, to_user, uri_user,
                     identity (the extension the edge authenticated) or trunk,
                     pai_user?, pai_name?
-    channel_state   channel, state (calling|early|connecting|answered), code
+    channel_state   channel, state (calling|early|connecting|answered), code, call_id
+                    (the SIP Call-ID of its dialog)
     channel_media   channel, media (up|hold|down)
     channel_hungup  channel, code, reason, by (local|remote)
     dtmf            channel, digit, method (rfc4733|info)
+    transfer        channel, to (the REFER's Refer-To value, as sent: it may carry
+                    ?Replaces=...). The engine has already accepted the REFER and told
+                    the phone it succeeded; the main process does the transfer.
     playback_end    playback, reason (done|stopped|dtmf|channel_gone)
     recording_end   recording, reason (stopped|channel_gone)
 
@@ -64,7 +68,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-VERSION = 2
+VERSION = 3
 MAX_LINE = 64 * 1024
 
 
