@@ -19,11 +19,18 @@ _rtp_ports = iter(range(40000, 60000, 100))
 class Phone:
     """One test phone process; `expect()` waits for a line it prints."""
 
-    def __init__(self, svc, user: str, password: str, transport: str = "udp") -> None:
+    def __init__(
+        self, svc, user: str, password: str = "", transport: str = "udp", provider: int = 0
+    ) -> None:
+        """A phone registered with the box as `user`; with `provider` (a port), a SIP
+        provider on that port calling as `user` (a caller's number)."""
         self.user = user
+        mode = ["--provider", str(provider)] if provider else [
+            "--registrar", f"127.0.0.1:{svc.sip_port}", "--password", password,
+            "--transport", transport,
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, str(PHONE), "--registrar", f"127.0.0.1:{svc.sip_port}",
-             "--user", user, "--password", password, "--transport", transport,
+            [sys.executable, str(PHONE), "--user", user, *mode,
              "--rtp-port", str(next(_rtp_ports))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

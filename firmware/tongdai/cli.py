@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ring-timeout", type=int, help="seconds it rings before no-answer treatment")
     p.add_argument("--record", default="never", choices=("never", "always", "on-demand"),
                    help="record this extension's calls")  # fmt: skip
+    p.add_argument("--permission", default="national",
+                   choices=("internal", "local", "national", "international"),
+                   help="how far it may call out (default national; emergency always)")  # fmt: skip
     _action(ext, "list", "list extensions", cmd_ext_list)
     p = _action(ext, "del", "delete an extension", cmd_ext_del)
     p.add_argument("number")
@@ -104,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--inbound-from", default="", help="more addresses its calls come from (comma-separated)"
     )
+    p.add_argument("--max-calls", type=int, default=0, help="concurrent calls (0: no limit)")
+    p.add_argument("--caller-id", default="", help="the number presented on calls out")
+    p.add_argument("--match-port", action="store_true",
+                   help="take calls from its host only from its port too")  # fmt: skip
     _action(trunk, "list", "list trunks (without passwords)", cmd_trunk_list)
     p = _action(trunk, "del", "delete a trunk", cmd_trunk_del)
     p.add_argument("name")
@@ -119,6 +126,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", default="banned by hand")
     p = _action(ban, "lift", "lift a ban", cmd_ban_lift)
     p.add_argument("address")
+
+    route = _group(sub, "route", "inbound routes (DID -> destination) and outbound routes")
+    p = _action(route, "in", "route a trunk's calls to a number (DID)", cmd_route_in)
+    p.add_argument("did", help="the number called, or 'any'")
+    p.add_argument("--to", required=True, help="destination, e.g. extension:201")
+    p.add_argument("--trunk", default="", help="only calls from this trunk")
+    p.add_argument("--record", default="never", choices=("never", "always", "on-demand"))
+    p = _action(route, "out", "route calls out by dial pattern", cmd_route_out)
+    p.add_argument("name")
+    p.add_argument("--pattern", required=True,
+                   help="dial patterns, comma-separated, e.g. 0XXXXXXXXX,00.")  # fmt: skip
+    p.add_argument("--trunks", required=True, help="trunks in failover order, comma-separated")
+    p.add_argument("--class", dest="route_class", required=True,
+                   choices=("local", "national", "international", "emergency"))  # fmt: skip
+    p.add_argument("--strip", type=int, default=0, help="leading digits to remove")
+    p.add_argument("--prefix", default="", help="digits to put in front (after stripping)")
+    p.add_argument("--caller-id", default="", help="number presented (default: the trunk's)")
+    p.add_argument("--record", default="never", choices=("never", "always", "on-demand"))
+    _action(route, "list", "list routes", cmd_route_list)
+    p = _action(route, "del", "delete a route (an outbound one by name, inbound by id)",
+                cmd_route_del)  # fmt: skip
+    p.add_argument("route", help="an outbound route's name, or in:ID for an inbound route")
 
     cdr = _group(sub, "cdr", "call detail records")
     p = _action(cdr, "export", "write call records as CSV (with a header row) to stdout",
@@ -216,7 +245,8 @@ def cmd_ext_add(args: argparse.Namespace) -> int:
 
     secret = extensions.add(
         _store(args), args.number, name=args.name, secret=args.secret,
-        ring_timeout=args.ring_timeout, recording=args.record, actor="cli",
+        ring_timeout=args.ring_timeout, recording=args.record, permission=args.permission,
+        actor="cli",
     )  # fmt: skip
     if args.secret is None:
         print(f"extension {args.number} created; SIP secret (shown once): {secret}")
@@ -229,7 +259,7 @@ def cmd_ext_list(args: argparse.Namespace) -> int:
     from tongdai.store import extensions
 
     for row in extensions.all_extensions(_store(args)):
-        print(f"{row['number']:>6}  {row['name']}")
+        print(f"{row['number']:>6}  {row['name']:<24}  calls out: {row['permission']}")
     return 0
 
 
@@ -256,7 +286,8 @@ def cmd_trunk_add(args: argparse.Namespace) -> int:
     trunks.add(
         _store(args), args.name, host=args.host, port=args.port, username=args.username,
         password=password, register=args.register, expires=args.expires,
-        inbound_from=args.inbound_from.split(","), actor="cli",
+        inbound_from=args.inbound_from.split(","), max_calls=args.max_calls,
+        caller_id=args.caller_id, match_port=args.match_port, actor="cli",
     )  # fmt: skip
     print(f"trunk {args.name} added")
     return 0
@@ -268,7 +299,57 @@ def cmd_trunk_list(args: argparse.Namespace) -> int:
     for t in trunks.all_trunks(_store(args)):
         how = f"registers as {t['username']}" if t["register"] else "by address"
         extra = f"; also from {t['inbound_from']}" if t["inbound_from"] else ""
-        print(f"{t['name']:<16} {t['host']}:{t['port']}  {how}{extra}")
+        limit = f"; at most {t['max_calls']} calls" if t["max_calls"] else ""
+        print(f"{t['name']:<16} {t['host']}:{t['port']}  {how}{extra}{limit}")
+    return 0
+
+
+def cmd_route_in(args: argparse.Namespace) -> int:
+    from tongdai.store import routes
+
+    route_id = routes.add_inbound(
+        _store(args), args.did, args.to, trunk=args.trunk, recording=args.record, actor="cli"
+    )
+    print(f"inbound route in:{route_id} added: {args.did} -> {args.to}")
+    return 0
+
+
+def cmd_route_out(args: argparse.Namespace) -> int:
+    from tongdai.store import routes
+
+    routes.add_outbound(
+        _store(args), args.name, patterns=args.pattern.split(","), trunks=args.trunks.split(","),
+        route_class=args.route_class, strip=args.strip, prefix=args.prefix,
+        caller_id=args.caller_id, recording=args.record, actor="cli",
+    )  # fmt: skip
+    print(f"outbound route {args.name} added")
+    return 0
+
+
+def cmd_route_list(args: argparse.Namespace) -> int:
+    from tongdai.store import routes
+
+    db = _store(args)
+    for r in routes.inbound(db):
+        source = f" from {r['trunk']}" if r["trunk"] else ""
+        print(f"in:{r['id']:<4} {r['did'] or 'any':<14}{source} -> {r['destination']}")
+    for r in routes.outbound(db):
+        change = f" strip {r.strip}" if r.strip else ""
+        change += f" prefix {r.prefix}" if r.prefix else ""
+        print(f"out {r.name:<12} {','.join(r.patterns):<20} {r.route_class:<13}"
+              f" via {','.join(r.trunks)}{change}")  # fmt: skip
+    return 0
+
+
+def cmd_route_del(args: argparse.Namespace) -> int:
+    from tongdai.store import routes
+
+    db = _store(args)
+    if args.route.startswith("in:") and args.route[3:].isdigit():
+        routes.delete_inbound(db, int(args.route[3:]), actor="cli")
+    else:
+        routes.delete_outbound(db, args.route, actor="cli")
+    print(f"route {args.route} deleted")
     return 0
 
 
@@ -329,13 +410,15 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.bans import BanError
     from tongdai.store.cdr import CdrError
     from tongdai.store.extensions import ExtensionError
+    from tongdai.store.routes import RouteError
     from tongdai.store.trunks import TrunkError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (
-        settings.SettingsError, AccountError, BanError, CdrError, ExtensionError, TrunkError,
+        settings.SettingsError, AccountError, BanError, CdrError, ExtensionError, RouteError,
+        TrunkError,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,9 @@ Lines printed (flushed):
 
     python tests/peers/pjsua_phone.py --registrar 127.0.0.1:5060 --user 201 \
         --password SECRET --transport tcp
+
+With --provider PORT it plays a SIP provider instead: no registration and no proxy,
+SIP on 127.0.0.1:PORT (UDP), calls as --user (the caller's number) to full URIs.
 """
 
 import argparse
@@ -105,7 +108,8 @@ class Phone(pj.Account):
 
     def onIncomingCall(self, prm):
         call = PhoneCall(self, prm.callId)
-        say("INCOMING", call.getInfo().remoteUri, call.tag)
+        info = call.getInfo()
+        say("INCOMING", info.remoteUri, "TO", info.localUri, call.tag)
         op = pj.CallOpParam(True)
         if self.call is not None:
             op.statusCode = 486
@@ -202,32 +206,35 @@ class Phone(pj.Account):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--registrar", required=True, help="host:port of the box")
+    parser.add_argument("--registrar", help="host:port of the box")
     parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--password", default="")
+    parser.add_argument("--provider", type=int, metavar="PORT", help="be a SIP provider")
     parser.add_argument("--transport", choices=("udp", "tcp"), default="udp")
     parser.add_argument("--expires", type=int, default=300)
     parser.add_argument("--rtp-port", type=int, default=40000)
     args = parser.parse_args()
 
-    ep, _ = endpoint.create(0, address="127.0.0.1", log_level=int(os.environ.get("PHONE_LOG", "1")))
+    log_level = int(os.environ.get("PHONE_LOG", "1"))
+    ep, _ = endpoint.create(args.provider or 0, address="127.0.0.1", log_level=log_level)
     if args.transport == "tcp":
         tcfg = pj.TransportConfig()
         tcfg.port = 0
         tcfg.boundAddress = "127.0.0.1"
         tcfg.publicAddress = "127.0.0.1"
         ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tcfg)
-    host = args.registrar
+    host = args.registrar or "127.0.0.1"
     acfg = endpoint.account_config(
         f"sip:{args.user}@{host.split(':')[0]}",
         media_address="127.0.0.1",
         rtp_ports=(args.rtp_port, args.rtp_port + 98),
     )
-    acfg.regConfig.registrarUri = f"sip:{host};transport={args.transport}"
-    acfg.regConfig.registerOnAdd = True
-    acfg.regConfig.timeoutSec = args.expires
-    acfg.sipConfig.proxies.append(f"sip:{host};transport={args.transport};lr")
-    acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", args.user, 0, args.password))
+    if not args.provider:
+        acfg.regConfig.registrarUri = f"sip:{host};transport={args.transport}"
+        acfg.regConfig.registerOnAdd = True
+        acfg.regConfig.timeoutSec = args.expires
+        acfg.sipConfig.proxies.append(f"sip:{host};transport={args.transport};lr")
+        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", args.user, 0, args.password))
     phone = Phone()
     phone.create(acfg)
     say("STARTED")

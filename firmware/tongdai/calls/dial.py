@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tongdai.calls.switch import Channel, ChannelGone, Playback, Switch
@@ -48,6 +49,9 @@ async def dial(
     caller_id: str | None,
     timeout: float,
     pickup: asyncio.Future[Channel] | None = None,
+    auth: dict[str, str] | None = None,
+    early_media: bool = False,
+    on_leg: Callable[[Channel], None] | None = None,
 ) -> DialResult:
     """Ring every target; return when one answers, all fail, the caller leaves or time
     runs out. Legs that did not win are cancelled. The caller gets 180 once any
@@ -55,20 +59,28 @@ async def dial(
     (a transferred party) hears the ringback tone from the box instead.
 
     `pickup`: another phone picking the call up sets it to its (incoming) channel,
-    which then wins; it is cancelled when dialling ends otherwise."""
+    which then wins; it is cancelled when dialling ends otherwise. `auth`: credentials
+    for a provider's challenge. `early_media`: a single target's early media (a
+    provider's ringback or announcement) reaches the caller (183). `on_leg` is told
+    of each leg originated (to count it against a trunk's limit)."""
     changes: asyncio.Queue[Channel] = asyncio.Queue()
     result = DialResult()
     legs: dict[str, tuple[Channel, Target]] = {}
     ringback: Playback | None = None
+    early_bridge = ""
     caller.on_change.append(changes.put_nowait)
     if pickup is not None:
         pickup.add_done_callback(lambda _: changes.put_nowait(caller))
     try:
         for target in targets:
             try:
-                leg = await switch.originate(target.uri, caller=caller_id, headers=target.headers)
+                leg = await switch.originate(
+                    target.uri, caller=caller_id, headers=target.headers, auth=auth
+                )
             except switch.transient:
                 continue
+            if on_leg is not None:
+                on_leg(leg)
             leg.on_change.append(changes.put_nowait)
             legs[leg.id] = (leg, target)
         if not legs:
@@ -96,6 +108,15 @@ async def dial(
                         ringback = await caller.tone("ringback")
                     else:
                         await caller.ring()
+            if early_media and not early_bridge and len(legs) == 1:
+                [(leg, _)] = legs.values()
+                if leg.media_up.is_set() and leg.alive:
+                    with contextlib.suppress(ChannelGone, *switch.transient):
+                        if ringback is not None:
+                            await ringback.stop()
+                        if caller.state != "answered":
+                            await caller.progress()
+                        early_bridge = await switch.bridge(caller, leg)
             if all(not leg.alive for leg, _ in legs.values()):
                 result.codes = [leg.ended.result().code for leg, _ in legs.values()]
                 return result
@@ -111,6 +132,9 @@ async def dial(
         _detach(caller, changes)
         if ringback is not None:
             await ringback.stop()
+        if early_bridge:
+            with contextlib.suppress(*switch.transient):
+                await switch.request("bridge_destroy", bridge=early_bridge)
         for leg, _ in legs.values():
             _detach(leg, changes)
             if leg is not result.winner:

@@ -1,9 +1,12 @@
-"""Where an incoming call goes, and its call detail record.
+"""Where an incoming call goes, and its call detail records.
 
 Every INVITE the edge relays becomes a channel here. An extension's call (the edge
-authenticated it and says who in `identity`) is routed by the number dialled; a
-trunk's call by the number it was sent to. Anything else is refused: nothing
-reaches a trunk or an extension without the edge having vouched for the caller.
+authenticated it and says who in `identity`) is routed by the number dialled: a
+feature code, another extension, or an outside number through the outbound routes
+its permission class allows. A trunk's call (the edge knows the provider by its
+address) goes by the inbound route for the number it was sent to. Anything else is
+refused: nothing reaches a trunk or an extension without the edge having vouched
+for the caller.
 """
 
 from __future__ import annotations
@@ -17,16 +20,21 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from tongdai.calls.dial import Target, dial
+from tongdai.calls.patterns import matches
 from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
 from tongdai.calls.talk import HandedOver, Replaces, Talk, Transfer
+from tongdai.calls.trunks import FAILOVER_CODES, TrunkCalls
 from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
+from tongdai.store import routes as routing
 
 log = logging.getLogger("tongdai.calls")
 
 FLOW_HEADER = "X-Tongdai-Flow"  # the edge sends an originated leg along this flow
 NO_ANSWER_TONE_SECONDS = 8.0  # busy tone to a caller nobody answered, before 480
+REFUSED_TONE_SECONDS = 3.0  # congestion tone to an answered party whose call failed
+OUTSIDE_RING_TIMEOUT = 90  # seconds an outside number may ring (the network stops it first)
 HOLD_MUSIC = "moh.wav"  # under the sounds directory (media.music makes it)
 # Feature codes dialled from an extension (issue 6 makes them configurable).
 PICKUP = "*8"  # answer a call ringing another extension
@@ -40,6 +48,7 @@ class Extension:
     name: str
     ring_timeout: int
     record: str = "never"  # never | always | on-demand
+    permission: str = "internal"  # the widest outbound class it may dial
 
 
 class Dialplan:
@@ -60,11 +69,13 @@ class Dialplan:
         # Calls ringing an extension now, oldest first: a pickup resolves the future
         # with the picking phone's channel.
         self.ringing: dict[str, list[asyncio.Future[Channel]]] = {}
+        self.trunks = TrunkCalls(db)
 
     def extension(self, number: str) -> Extension | None:
         rows = list(
             self.db.query(
-                "SELECT number, name, ring_timeout, record FROM extensions WHERE number = ?",
+                "SELECT number, name, ring_timeout, record, permission FROM extensions"
+                " WHERE number = ?",
                 [number],
             )
         )
@@ -72,8 +83,9 @@ class Dialplan:
             return None
         row = rows[0]
         return Extension(
-            row["number"], row["name"], row["ring_timeout"] or self.ring_timeout, row["record"]
-        )
+            row["number"], row["name"], row["ring_timeout"] or self.ring_timeout, row["record"],
+            row["permission"],
+        )  # fmt: skip
 
     def caller_id(self, number: str, name: str) -> str:
         display = f"{quote(name)} " if name else ""
@@ -97,20 +109,120 @@ class Dialplan:
             if dialled.startswith(DIRECTED_PICKUP):
                 await self.pickup(channel, dialled.removeprefix(DIRECTED_PICKUP))
                 return
-            callee = self.extension(dialled)
+            records = Records(
+                self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
+            )
+            flow = self.dial_number(channel, records, dialled, caller)
+            await self._recorded(channel, records, flow)
+            return
+        if info.get("trunk"):
+            await self.from_trunk(channel, info["trunk"], dialled)
+            return
+        await channel.reject(403)
+
+    async def dial_number(
+        self, channel: Channel, records: Records, number: str, caller: Extension
+    ) -> None:
+        """`caller` (an extension, or the transferor of a call) calls `number`: another
+        extension, or an outside number through a trunk."""
+        callee = self.extension(number)
+        if callee is not None:
+            policy = _policy(caller.record, callee.record)
+            await self.call_extension(channel, records, callee, policy)
+            return
+        await self.call_outside(channel, records, number, caller)
+
+    # -- trunks -------------------------------------------------------------------------
+
+    async def from_trunk(self, channel: Channel, trunk_name: str, did: str) -> None:
+        """A provider's call: to where the inbound route for its number says."""
+        info = channel.info
+        number = info.get("pai_user") or info.get("from_user") or "anonymous"
+        name = info.get("pai_name") or info.get("from_name") or ""
+        channel.party, channel.party_name = number, name
+        record = cdrs.Cdr(number, did, "inbound", src_name=name, trunk=trunk_name)
+        records = Records(self.db, record)
+        trunk = self.trunks.get(trunk_name)
+        route = routing.find_inbound(self.db, did, trunk_name)
+        if trunk is not None and self.trunks.full(trunk):
+            record.cause = "trunk at its call limit"
+            await channel.reject(503, "Too many calls")
+        elif trunk is None or route is None:
+            record.cause = "no inbound route"
+            await channel.reject(404, "No route")
+        else:
+            self.trunks.carry(trunk, channel)
+            kind, _, value = route["destination"].partition(":")
+            callee = self.extension(value) if kind == "extension" else None
             if callee is not None:
-                records = Records(
-                    self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
-                )
-                policy = _policy(caller.record, callee.record)
+                policy = _policy(route["record"], callee.record)
                 await self._recorded(
                     channel, records, self.call_extension(channel, records, callee, policy)
                 )
                 return
-            await channel.reject(404, "No such extension")
+            record.cause = f"destination gone: {route['destination']}"
+            await channel.reject(404, "No route")
+        records.save()
+
+    async def call_outside(
+        self, channel: Channel, records: Records, number: str, caller: Extension
+    ) -> None:
+        """Out through the first outbound route that matches and the caller may use,
+        trying its trunks in order while they fail (full, down, refusing)."""
+        record = records.current
+        record.direction = "outbound"
+        route, forbidden = choose_route(routing.outbound(self.db), number, caller.permission)
+        if route is None:
+            record.cause = "not permitted" if forbidden else "no route"
+            log.info("call from %s to %s refused: %s", caller.number, number, record.cause)
+            await self.refuse(channel, 403 if forbidden else 404, record.cause)
             return
-        # Trunk calls (inbound routes by DID) and everyone else: not routed yet.
-        await channel.reject(404 if info.get("trunk") else 403)
+        dialled = route.dialled(number)
+        policy = _policy(caller.record, route.record)
+        failures: list[str] = []
+        for name in route.trunks:
+            trunk = self.trunks.get(name)
+            if trunk is None:
+                continue
+            if self.trunks.full(trunk):
+                failures.append(f"{name}: at its limit")
+                continue
+            record.trunk = trunk.name
+            number_shown = route.caller_id or trunk.caller_id or caller.number
+            result = await dial(
+                self.switch,
+                channel,
+                [Target(trunk.uri(dialled), {}, dialled)],
+                caller_id=trunk.identity(number_shown, caller.name),
+                timeout=OUTSIDE_RING_TIMEOUT,
+                auth=trunk.auth,
+                early_media=True,
+                on_leg=lambda leg, trunk=trunk: self.trunks.carry(trunk, leg),
+            )
+            if result.winner is not None:
+                record.answered(dialled)
+                await self.converse(channel, result.winner, records, policy)
+                return
+            if result.caller_gone:
+                self._caller_left(channel, record)
+                return
+            if result.codes and all(code in FAILOVER_CODES for code in result.codes):
+                failures.append(f"{name}: {result.codes[0]}")
+                log.warning("trunk %s failed a call (%s); trying the next", name, result.codes[0])
+                continue
+            # The far end's own answer (busy, no such number, no answer): pass it on.
+            code = result.codes[0] if result.codes else 480
+            record.disposition = "busy" if result.busy else (
+                "no answer" if result.timed_out else "failed"
+            )  # fmt: skip
+            record.cause = "no answer" if result.timed_out else f"{code} from {name}"
+            record.hangup_by = "callee"
+            await self.refuse(channel, 486 if result.busy else code, record.cause)
+            return
+        record.trunk = record.trunk or ",".join(route.trunks)
+        record.cause = "all trunks failed (" + "; ".join(failures or ["none usable"]) + ")"
+        record.hangup_by = "system"
+        await self.refuse(channel, 503, "All trunks busy or failing")
 
     async def _recorded(self, channel: Channel, records: Records, flow) -> None:
         """Run a call flow and write its CDRs however it ends (engine crash and service
@@ -150,7 +262,7 @@ class Dialplan:
         ]
         if not targets:
             record.disposition, record.cause = "failed", "not registered"
-            await channel.reject(480, "Not registered")
+            await self.refuse(channel, 480, "Not registered")
             return
         pickup: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
         waiting = self.ringing.setdefault(callee.number, [])
@@ -173,20 +285,36 @@ class Dialplan:
             await self.converse(channel, result.winner, records, policy)
             return
         if result.caller_gone:
-            gone = channel.ended.result()
-            record.disposition = "failed" if gone.reason == ENGINE_GONE else "cancelled"
-            record.hangup_by = "system" if gone.by == "engine" else "caller"
-            record.cause = gone.reason
+            self._caller_left(channel, record)
             return
         if result.busy or result.declined:
             record.disposition, record.cause = "busy", "busy"
             record.hangup_by = "callee"
-            await channel.reject(486)
+            await self.refuse(channel, 486, "Busy")
             return
         record.disposition = "no answer"
         record.cause = "no answer" if result.timed_out else f"callee failed ({result.codes})"
         record.hangup_by = "system"
         await self.no_answer(channel)
+
+    @staticmethod
+    def _caller_left(channel: Channel, record: cdrs.Cdr) -> None:
+        gone = channel.ended.result()
+        record.disposition = "failed" if gone.reason == ENGINE_GONE else "cancelled"
+        record.hangup_by = "system" if gone.by == "engine" else "caller"
+        record.cause = gone.reason
+
+    async def refuse(self, channel: Channel, code: int, reason: str) -> None:
+        """End a call that failed: a final response, or for a party already answered
+        (a transferred caller) a congestion tone before hanging up."""
+        if channel.state != "answered":
+            await channel.reject(code, reason)
+            return
+        with contextlib.suppress(ChannelGone, *self.switch.transient):
+            await channel.tone("congestion")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(channel.ended), REFUSED_TONE_SECONDS)
+        await channel.hangup()
 
     async def converse(
         self, caller: Channel, callee: Channel, records: Records, policy: str
@@ -243,22 +371,19 @@ class Dialplan:
 
     async def transfer_blind(self, keep: Channel, target: str, records: Records, by: str) -> None:
         """Send the transferred party to `target` as if `by` (the transferor's
-        extension) had dialled it."""
-        records.next(cdrs.Cdr(keep.party, target, "internal", src_name=keep.party_name))
-        callee = self.extension(target)
+        extension) had dialled it: with its permission class, so a transfer never
+        reaches further than the transferor could call."""
+        trunk = keep.info.get("trunk", "")
+        records.next(
+            cdrs.Cdr(keep.party, target, "inbound" if trunk else "internal",
+                     src_name=keep.party_name, trunk=trunk)
+        )  # fmt: skip
         transferor = self.extension(by)
-        if callee is None or transferor is None:
-            record = records.current
-            record.disposition, record.cause = "failed", "no such extension"
-            record.hangup_by = "system"
-            with contextlib.suppress(ChannelGone, *self.switch.transient):
-                await keep.tone("congestion")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(keep.ended), NO_ANSWER_TONE_SECONDS)
-            await keep.hangup()
+        if transferor is None:
+            records.current.cause = "transferor unknown"
+            await self.refuse(keep, 403, "Forbidden")
             return
-        policy = _policy(transferor.record, callee.record)
-        await self.call_extension(keep, records, callee, policy)
+        await self.dial_number(keep, records, target, transferor)
 
     async def pickup(self, picker: Channel, number: str) -> None:
         """Answer a call ringing elsewhere: at `number`, or (empty) any extension."""
@@ -303,6 +428,20 @@ class Records:
             cdrs.save(self.db, self.current)
         except Exception:
             log.exception("could not save the CDR of call %s", self.current.id)
+
+
+def choose_route(
+    routes: list[routing.OutboundRoute], number: str, permission: str
+) -> tuple[routing.OutboundRoute | None, bool]:
+    """The first route matching `number` that `permission` allows; and whether a
+    matching route was refused for want of permission."""
+    forbidden = False
+    for route in routes:
+        if any(matches(pattern, number) for pattern in route.patterns):
+            if routing.allowed(permission, route.route_class):
+                return route, False
+            forbidden = True
+    return None, forbidden
 
 
 def _policy(*policies: str) -> str:

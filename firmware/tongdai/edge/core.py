@@ -228,8 +228,11 @@ class Edge:
     def is_us(self, uri: SipUri) -> bool:
         return (uri.host_key, uri.port or 5060) in self._ours
 
-    def trunk_for(self, address: str) -> str | None:
-        return self.trunks_by_address.get(address)
+    def trunk_for(self, address: str, port: int) -> str | None:
+        """The trunk a request from address:port comes from (a trunk that matches on
+        the port as well is listed as "ip:port")."""
+        by = self.trunks_by_address
+        return by.get(f"{address}:{port}") or by.get(address)
 
     def handle_request(self, inc: Incoming) -> None:
         method = inc.req.method

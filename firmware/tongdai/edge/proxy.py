@@ -92,7 +92,7 @@ class Proxy:
     def _identify(self, inc: Incoming) -> bool:
         """Who is calling: a trunk by its address, else an extension by digest (407)."""
         edge, req = self.edge, inc.req
-        trunk = edge.trunk_for(inc.flow.remote[0])
+        trunk = edge.trunk_for(*inc.flow.remote[:2])
         if trunk is not None:
             req.headers.add(TRUNK, trunk)
             return True

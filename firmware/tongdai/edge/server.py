@@ -155,7 +155,8 @@ class EdgeServer:
             if address is None and _is_ip(trunk["host"]):
                 address = self._resolved[trunk["host"]] = trunk["host"]
             extra = [a for a in trunk["inbound_from"].split(",") if a]
-            for a in ([address] if address else []) + extra:
+            own = address and (f"{address}:{trunk['port']}" if trunk["match_port"] else address)
+            for a in ([own] if own else []) + extra:
                 by_address[a] = trunk["name"]
             if trunk["register"] and address:
                 old = self.edge.trunk_registrations.get(trunk["name"])

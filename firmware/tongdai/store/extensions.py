@@ -13,6 +13,10 @@ from tongdai.store.db import utcnow
 NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")  # 2-6 digits; feature codes start with *
 MIN_SECRET_LENGTH = 12
 RECORD_POLICIES = ("never", "always", "on-demand")
+# How far an extension may call out (emergency numbers always go): internal calls only,
+# local, national (the default: no international toll fraud from a stolen secret), or
+# international.
+PERMISSIONS = ("internal", "local", "national", "international")
 
 
 class ExtensionError(ValueError):
@@ -33,6 +37,7 @@ def add(
     secret: str | None = None,
     ring_timeout: int | None = None,
     recording: str = "never",
+    permission: str = "national",
     actor: str = "system",
 ) -> str:
     """Create an extension and return its secret (generated when none is given)."""
@@ -42,6 +47,8 @@ def add(
         raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")
     if recording not in RECORD_POLICIES:
         raise ExtensionError(f"record: one of {', '.join(RECORD_POLICIES)}")
+    if permission not in PERMISSIONS:
+        raise ExtensionError(f"permission: one of {', '.join(PERMISSIONS)}")
     if ring_timeout is not None and not 5 <= ring_timeout <= 600:
         raise ExtensionError("ring timeout: 5 to 600 seconds")
     if db["extensions"].count_where("number = ?", [number]):
@@ -55,6 +62,7 @@ def add(
                 "secret": secret,
                 "ring_timeout": ring_timeout,
                 "record": recording,
+                "permission": permission,
                 "created_at": utcnow(),
             }
         )
@@ -65,6 +73,9 @@ def add(
 def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> None:
     if not db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: no extension {number}")
+    rows = db.query("SELECT did FROM inbound_routes WHERE destination = ?", [f"extension:{number}"])
+    if dids := [r["did"] or "any" for r in rows]:
+        raise ExtensionError(f"number: {number} answers the inbound routes of {', '.join(dids)}")
     with db.atomic():
         db["extensions"].delete(number)
         record(db, actor, "extension.delete", number)
@@ -72,4 +83,6 @@ def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> 
 
 def all_extensions(db: sqlite_utils.Database) -> list[dict]:
     """Every extension without its secret, ordered by number."""
-    return list(db.query("SELECT number, name, created_at FROM extensions ORDER BY number"))
+    return list(
+        db.query("SELECT number, name, permission, created_at FROM extensions ORDER BY number")
+    )

@@ -120,4 +120,44 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX cdr_linkedid ON cdr (linkedid);
         """,
     ),
+    (
+        "trunk call limits and caller ID; inbound and outbound routes; permission classes",
+        """
+        ALTER TABLE trunks ADD COLUMN max_calls INTEGER NOT NULL DEFAULT 0;  -- 0: no limit
+        ALTER TABLE trunks ADD COLUMN caller_id TEXT NOT NULL DEFAULT '';   -- number sent out
+        -- 1: calls are taken from the trunk's host only from its port too (a provider
+        -- sharing an address with phones, or a test on one machine)
+        ALTER TABLE trunks ADD COLUMN match_port INTEGER NOT NULL DEFAULT 0;
+        -- The farthest an extension may dial out; emergency numbers always go.
+        ALTER TABLE extensions ADD COLUMN permission TEXT NOT NULL DEFAULT 'national'
+            CHECK (permission IN ('internal', 'local', 'national', 'international'));
+        -- Where a call from a trunk goes, by the number it was sent to (DID).
+        CREATE TABLE inbound_routes (
+            id INTEGER PRIMARY KEY,
+            did TEXT NOT NULL,                    -- '' matches any number
+            trunk TEXT NOT NULL DEFAULT '',       -- '' matches any trunk
+            destination TEXT NOT NULL,            -- kind:value, e.g. extension:201
+            record TEXT NOT NULL DEFAULT 'never'
+                CHECK (record IN ('always', 'never', 'on-demand')),
+            created_at TEXT NOT NULL,
+            UNIQUE (did, trunk)
+        );
+        -- How an extension's call to an outside number leaves: the first route (by
+        -- position) with a matching pattern, through its trunks in order.
+        CREATE TABLE outbound_routes (
+            name TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            patterns TEXT NOT NULL,               -- dial patterns, comma-separated
+            strip INTEGER NOT NULL DEFAULT 0,     -- leading digits removed
+            prefix TEXT NOT NULL DEFAULT '',      -- then put in front
+            trunks TEXT NOT NULL,                 -- trunk names, failover order, commas
+            class TEXT NOT NULL
+                CHECK (class IN ('local', 'national', 'international', 'emergency')),
+            caller_id TEXT NOT NULL DEFAULT '',   -- number presented ('': the trunk's)
+            record TEXT NOT NULL DEFAULT 'never'
+                CHECK (record IN ('always', 'never', 'on-demand')),
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -11,6 +11,7 @@ from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+CALLER_ID_RE = re.compile(r"^\+?[0-9]{1,20}$")
 HOST_RE = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]+$"
 )
@@ -31,6 +32,9 @@ def add(
     register: bool = False,
     expires: int = 600,
     inbound_from: list[str] | None = None,
+    max_calls: int = 0,
+    caller_id: str = "",
+    match_port: bool = False,
     actor: str = "system",
 ) -> None:
     if not NAME_RE.match(name):
@@ -49,12 +53,17 @@ def add(
     for address in extra:
         if not is_address(address):
             raise TrunkError(f"inbound_from: {address!r} is not an IP address")
+    if not 0 <= max_calls <= 1000:
+        raise TrunkError("max_calls: 0 (no limit) to 1000")
+    if caller_id and not CALLER_ID_RE.match(caller_id):
+        raise TrunkError("caller_id: a number, digits with an optional leading +")
     with db.atomic():
         db["trunks"].insert(
             {
                 "name": name, "host": host, "port": port, "username": username,
                 "password": password, "register": int(register), "expires": expires,
-                "inbound_from": ",".join(extra), "created_at": utcnow(),
+                "inbound_from": ",".join(extra), "max_calls": max_calls,
+                "caller_id": caller_id, "match_port": int(match_port), "created_at": utcnow(),
             }
         )  # fmt: skip
         record(db, actor, "trunk.create", f"{name} {host}:{port}")
@@ -63,6 +72,12 @@ def add(
 def delete(db: sqlite_utils.Database, name: str, *, actor: str = "system") -> None:
     if not db["trunks"].count_where("name = ?", [name]):
         raise TrunkError(f"name: no trunk {name}")
+    users = [r["name"] for r in db.query("SELECT name, trunks FROM outbound_routes")
+             if name in r["trunks"].split(",")]  # fmt: skip
+    users += [f"inbound {r['did'] or 'any'}" for r in db.query(
+        "SELECT did FROM inbound_routes WHERE trunk = ?", [name])]  # fmt: skip
+    if users:
+        raise TrunkError(f"name: trunk {name} is used by routes: {', '.join(users)}")
     with db.atomic():
         db["trunks"].delete(name)
         record(db, actor, "trunk.delete", name)

@@ -1,0 +1,198 @@
+"""Inbound routes (a trunk's call by DID -> a destination) and outbound routes (an
+extension's call to an outside number -> trunks, by dial pattern)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from tongdai.calls.patterns import PatternError, compile_pattern
+from tongdai.store.audit import record
+from tongdai.store.db import utcnow
+from tongdai.store.extensions import PERMISSIONS
+
+RECORD_POLICIES = ("never", "always", "on-demand")
+# Outbound classes, narrowest first; an extension's permission names the widest it may use.
+CLASSES = ("local", "national", "international", "emergency")
+DESTINATION_KINDS = ("extension",)  # ring groups, queues and IVRs come with their issues
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+DID_RE = re.compile(r"^\+?[0-9]{1,20}$")
+CALLER_ID_RE = re.compile(r"^\+?[0-9]{1,20}$")
+
+
+class RouteError(ValueError):
+    """A bad route field; the message names it."""
+
+
+def allowed(permission: str, route_class: str) -> bool:
+    """May an extension with this permission use a route of this class?"""
+    if route_class == "emergency":
+        return True
+    return PERMISSIONS.index(permission) >= CLASSES.index(route_class) + 1
+
+
+# -- inbound -----------------------------------------------------------------------------
+
+
+def _destination(db: sqlite_utils.Database, text: str) -> str:
+    kind, _, value = text.partition(":")
+    if kind not in DESTINATION_KINDS:
+        raise RouteError(f"destination: kind:value with kind one of {', '.join(DESTINATION_KINDS)}")
+    if kind == "extension" and not db["extensions"].count_where("number = ?", [value]):
+        raise RouteError(f"destination: no extension {value}")
+    return f"{kind}:{value}"
+
+
+def add_inbound(
+    db: sqlite_utils.Database,
+    did: str,
+    destination: str,
+    *,
+    trunk: str = "",
+    recording: str = "never",
+    actor: str = "system",
+) -> int:
+    """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk)."""
+    did = "" if did in ("", "any") else did
+    if did and not DID_RE.match(did):
+        raise RouteError("did: the number called, digits with an optional leading +, or 'any'")
+    if trunk and not db["trunks"].count_where("name = ?", [trunk]):
+        raise RouteError(f"trunk: no trunk {trunk}")
+    if recording not in RECORD_POLICIES:
+        raise RouteError(f"record: one of {', '.join(RECORD_POLICIES)}")
+    destination = _destination(db, destination)
+    if db["inbound_routes"].count_where("did = ? AND trunk = ?", [did, trunk]):
+        raise RouteError(f"did: a route for {did or 'any'} from {trunk or 'any trunk'} exists")
+    with db.atomic():
+        row_id = db["inbound_routes"].insert(
+            {"did": did, "trunk": trunk, "destination": destination, "record": recording,
+             "created_at": utcnow()}
+        ).last_rowid  # fmt: skip
+        record(db, actor, "route.inbound.create", f"{did or 'any'} {trunk} -> {destination}")
+    return row_id
+
+
+def delete_inbound(db: sqlite_utils.Database, route_id: int, *, actor: str = "system") -> None:
+    if not db["inbound_routes"].count_where("id = ?", [route_id]):
+        raise RouteError(f"id: no inbound route {route_id}")
+    with db.atomic():
+        db["inbound_routes"].delete(route_id)
+        record(db, actor, "route.inbound.delete", str(route_id))
+
+
+def inbound(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query("SELECT * FROM inbound_routes ORDER BY did, trunk"))
+
+
+def find_inbound(db: sqlite_utils.Database, did: str, trunk: str) -> dict | None:
+    """The most specific route: this DID from this trunk, this DID from any trunk, any
+    DID from this trunk, then any DID from any trunk."""
+    rows = db.query(
+        """SELECT * FROM inbound_routes WHERE did IN (?, '') AND trunk IN (?, '')
+           ORDER BY did = '', trunk = '' LIMIT 1""",
+        [did, trunk],
+    )
+    return next(iter(rows), None)
+
+
+# -- outbound ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundRoute:
+    name: str
+    patterns: tuple[str, ...]
+    strip: int
+    prefix: str
+    trunks: tuple[str, ...]
+    route_class: str
+    caller_id: str
+    record: str
+
+    def dialled(self, number: str) -> str:
+        """The number sent to the trunk."""
+        return self.prefix + number[self.strip :]
+
+
+def add_outbound(
+    db: sqlite_utils.Database,
+    name: str,
+    *,
+    patterns: list[str],
+    trunks: list[str],
+    route_class: str,
+    strip: int = 0,
+    prefix: str = "",
+    caller_id: str = "",
+    recording: str = "never",
+    position: int | None = None,
+    actor: str = "system",
+) -> None:
+    if not NAME_RE.match(name):
+        raise RouteError("name: lower-case letters, digits, - and _, up to 32")
+    if db["outbound_routes"].count_where("name = ?", [name]):
+        raise RouteError(f"name: route {name} already exists")
+    patterns = [p.strip() for p in patterns if p.strip()]
+    if not patterns:
+        raise RouteError("pattern: at least one dial pattern")
+    for pattern in patterns:
+        try:
+            compile_pattern(pattern)
+        except PatternError as exc:
+            raise RouteError(f"pattern: {exc}") from None
+    trunks = [t.strip() for t in trunks if t.strip()]
+    if not trunks:
+        raise RouteError("trunks: at least one trunk")
+    for trunk in trunks:
+        if not db["trunks"].count_where("name = ?", [trunk]):
+            raise RouteError(f"trunks: no trunk {trunk}")
+    if route_class not in CLASSES:
+        raise RouteError(f"class: one of {', '.join(CLASSES)}")
+    if not 0 <= strip <= 20:
+        raise RouteError("strip: 0 to 20 digits")
+    if prefix and not re.fullmatch(r"\+?[0-9*#]{1,20}", prefix):
+        raise RouteError("prefix: up to 20 digits")
+    if caller_id and not CALLER_ID_RE.match(caller_id):
+        raise RouteError("caller_id: a number, digits with an optional leading +")
+    if recording not in RECORD_POLICIES:
+        raise RouteError(f"record: one of {', '.join(RECORD_POLICIES)}")
+    if position is None:
+        last = db.execute("SELECT MAX(position) FROM outbound_routes").fetchone()[0]
+        position = (last or 0) + 1
+    with db.atomic():
+        db["outbound_routes"].insert(
+            {"name": name, "position": position, "patterns": ",".join(patterns),
+             "strip": strip, "prefix": prefix, "trunks": ",".join(trunks),
+             "class": route_class, "caller_id": caller_id, "record": recording,
+             "created_at": utcnow()}
+        )  # fmt: skip
+        record(db, actor, "route.outbound.create", f"{name} {','.join(patterns)}")
+
+
+def delete_outbound(db: sqlite_utils.Database, name: str, *, actor: str = "system") -> None:
+    if not db["outbound_routes"].count_where("name = ?", [name]):
+        raise RouteError(f"name: no outbound route {name}")
+    with db.atomic():
+        db["outbound_routes"].delete(name)
+        record(db, actor, "route.outbound.delete", name)
+
+
+def outbound(db: sqlite_utils.Database) -> list[OutboundRoute]:
+    """Every outbound route, in the order they are tried."""
+    rows = db.query("SELECT * FROM outbound_routes ORDER BY position, name")
+    return [_outbound_route(r) for r in rows]
+
+
+def _outbound_route(r: dict) -> OutboundRoute:
+    return OutboundRoute(
+        name=r["name"],
+        patterns=tuple(r["patterns"].split(",")),
+        strip=r["strip"],
+        prefix=r["prefix"],
+        trunks=tuple(t for t in r["trunks"].split(",") if t),
+        route_class=r["class"],
+        caller_id=r["caller_id"],
+        record=r["record"],
+    )
