@@ -373,7 +373,7 @@ class Dialplan:
         """Send the transferred party to `target` as if `by` (the transferor's
         extension) had dialled it: with its permission class, so a transfer never
         reaches further than the transferor could call."""
-        trunk = keep.info.get("trunk", "")
+        trunk = keep.info.get("trunk") or ""
         records.next(
             cdrs.Cdr(keep.party, target, "inbound" if trunk else "internal",
                      src_name=keep.party_name, trunk=trunk)
