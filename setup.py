@@ -3,8 +3,10 @@
 The ACD core in ext/ is plain Python that Cython compiles (with ext/core.pxd
 adding C types); where no compiler exists the same file runs interpreted.
 The SIP hot path (the sans-I/O SIP core and the edge's per-message modules)
-is compiled the same way, unchanged: about 1.8x the registrations per second
-of the interpreted code on the same core (bench/sip_register.py).
+is compiled the same way, a few modules with an augmenting .pxd that makes
+the objects built for every message extension types: about 1.8x the
+registrations per second of the interpreted code on the same core
+(bench/sip_register.py; bench/sip_core.py measures the edge alone).
 """
 
 import os

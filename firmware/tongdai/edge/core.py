@@ -34,16 +34,32 @@ log = logging.getLogger("tongdai.edge")
 SUPPORTED: frozenset[str] = frozenset()  # extensions the edge itself implements (Require)
 
 
-@dataclasses.dataclass(slots=True)
 class Incoming:
-    """A request that passed the checks, with where it came from and where answers go."""
+    """A request that passed the checks, with where it came from and where answers go.
+    Compiled, it is an extension type (core.pxd): one is made for every request."""
 
-    req: Request
-    checked: Checked
-    key: tuple  # its server transaction
-    flow: object  # the flow it arrived on
-    reply: object  # the flow responses go to
-    now: float
+    __slots__ = ("checked", "flow", "key", "now", "reply", "req")
+
+    def __init__(self, req: Request, checked: Checked, key: tuple, flow, reply, now: float) -> None:
+        self.req = req
+        self.checked = checked
+        self.key = key  # its server transaction
+        self.flow = flow  # the flow it arrived on
+        self.reply = reply  # the flow responses go to
+        self.now = now
+
+    def _astuple(self) -> tuple:
+        return (self.req, self.checked, self.key, self.flow, self.reply, self.now)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __repr__(self) -> str:
+        names = ("req", "checked", "key", "flow", "reply", "now")
+        pairs = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._astuple(), strict=True))
+        return f"Incoming({pairs})"
 
 
 class NoFlows:
@@ -441,7 +457,7 @@ class Edge:
             params = {**params, "received": host}
         else:
             return via
-        stamped = dataclasses.replace(via, params=params)
+        stamped = Via(via.transport, via.host, via.port, params, via.protocol)
         vias = req.headers.values("Via")
         req.headers.set_list("Via", [str(stamped), *vias[1:]])
         return stamped

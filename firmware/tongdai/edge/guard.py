@@ -16,6 +16,7 @@ SCANNER_RE = re.compile(
     r"pplsip|smap|vaxipuseragent",
     re.I,
 )
+AGENT_CACHE_SIZE, AGENT_CACHE_LENGTH = 1024, 256  # User-Agent strings remembered, their size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Guard:
         self._buckets: dict[str, list[float]] = {}  # address -> [tokens, last time]
         self._failures: dict[str, collections.deque[float]] = {}
         self._last_prune = 0.0
+        self._agents: dict[str, bool] = {}  # User-Agent -> is a scanner
         self.dropped = collections.Counter()
 
     def allow(self, address: str, now: float) -> bool:
@@ -63,10 +65,19 @@ class Guard:
         return True
 
     def is_scanner(self, user_agent: str | None) -> bool:
-        if user_agent and SCANNER_RE.search(user_agent):
+        if not user_agent:
+            return False
+        # Phones repeat their User-Agent in every request: remember the regex's answer.
+        scanner = self._agents.get(user_agent)
+        if scanner is None:
+            scanner = SCANNER_RE.search(user_agent) is not None
+            if len(user_agent) <= AGENT_CACHE_LENGTH:
+                if len(self._agents) >= AGENT_CACHE_SIZE:
+                    self._agents.clear()
+                self._agents[user_agent] = scanner
+        if scanner:
             self.dropped["scanner"] += 1
-            return True
-        return False
+        return scanner
 
     def auth_failed(self, address: str, now: float) -> bool:
         """Count a failed login; True when this one got the address banned."""

@@ -8,7 +8,6 @@ challenge when the edge registers to a trunk.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import hashlib
 import hmac
@@ -37,10 +36,25 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # wrong password or unknown user: the same answer for both
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
-    outcome: Outcome
-    username: str | None = None
+    """Read-only. Compiled, it is an extension type (digest.pxd): one per digest check."""
+
+    __slots__ = ("outcome", "username")
+
+    def __init__(self, outcome: Outcome, username: str | None = None) -> None:
+        self.outcome = outcome
+        self.username = username
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.outcome, self.username) == (other.outcome, other.username)
+
+    def __hash__(self) -> int:
+        return hash((self.outcome, self.username))
+
+    def __repr__(self) -> str:
+        return f"Verdict(outcome={self.outcome!r}, username={self.username!r})"
 
 
 class DigestServer:

@@ -80,13 +80,39 @@ def parse_name_addr(value: str) -> NameAddr:
     return NameAddr(uri, display, params)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Via:
-    transport: str  # upper case: UDP, TCP, TLS, ...
-    host: str
-    port: int | None = None
-    params: dict[str, str | None] = dataclasses.field(default_factory=dict)
-    protocol: str = "SIP/2.0"
+    """One Via value, read-only. Compiled, it is an extension type (fields.pxd): one is
+    made for every message, and a dataclass's generated __init__ would run interpreted."""
+
+    __slots__ = ("host", "params", "port", "protocol", "transport")
+
+    def __init__(
+        self,
+        transport: str,  # upper case: UDP, TCP, TLS, ...
+        host: str,
+        port: int | None = None,
+        params: dict[str, str | None] | None = None,
+        protocol: str = "SIP/2.0",
+    ) -> None:
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.params = {} if params is None else params
+        self.protocol = protocol
+
+    def _astuple(self) -> tuple:
+        return (self.transport, self.host, self.port, self.params, self.protocol)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __repr__(self) -> str:
+        return (
+            f"Via(transport={self.transport!r}, host={self.host!r}, port={self.port!r}, "
+            f"params={self.params!r}, protocol={self.protocol!r})"
+        )
 
     @property
     def branch(self) -> str | None:

@@ -11,7 +11,9 @@ import re
 from tongdai.sip.errors import SipError
 
 TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
-QUOTED = r'"(?:[^"\\\r\n]|\\[^\r\n])*"'
+# Written as an unrolled loop (runs of plain characters, then one escape at a time): the
+# same language as "(?:[^"\\\r\n]|\\[^\r\n])*", matched twice as fast by `re`.
+QUOTED = r'"[^"\\\r\n]*(?:\\[^\r\n][^"\\\r\n]*)*"'
 TOKEN_RE = re.compile(TOKEN)
 QUOTED_RE = re.compile(QUOTED)
 # A generic parameter: ;name or ;name=value, the value a token, a quoted string or

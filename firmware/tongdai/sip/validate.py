@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from tongdai.sip.errors import SipError
 from tongdai.sip.fields import NameAddr, Via, parse_cseq, parse_name_addr, parse_via
 from tongdai.sip.message import Request
@@ -18,17 +16,44 @@ _WATCHED = frozenset([*_SINGLE, "via"])
 MAX_EXPIRES = 2**32 - 1
 
 
-@dataclasses.dataclass(slots=True)
 class Checked:
-    """The parsed essentials of a request that passed `check_request`."""
+    """The parsed essentials of a request that passed `check_request`. Compiled, it is an
+    extension type (validate.pxd): one is made for every request."""
 
-    uri: SipUri
-    vias: list[Via]
-    from_: NameAddr
-    to: NameAddr
-    cseq: int
-    max_forwards: int | None
-    expires: int | None
+    __slots__ = ("cseq", "expires", "from_", "max_forwards", "to", "uri", "vias")
+
+    def __init__(
+        self,
+        uri: SipUri,
+        vias: list[Via],
+        from_: NameAddr,
+        to: NameAddr,
+        cseq: int,
+        max_forwards: int | None,
+        expires: int | None,
+    ) -> None:
+        self.uri = uri
+        self.vias = vias
+        self.from_ = from_
+        self.to = to
+        self.cseq = cseq
+        self.max_forwards = max_forwards
+        self.expires = expires
+
+    def _astuple(self) -> tuple:
+        return (
+            self.uri, self.vias, self.from_, self.to, self.cseq, self.max_forwards, self.expires,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __repr__(self) -> str:
+        names = ("uri", "vias", "from_", "to", "cseq", "max_forwards", "expires")
+        pairs = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._astuple(), strict=True))
+        return f"Checked({pairs})"
 
 
 def check_request(req: Request, top: Via | None = None) -> Checked:
