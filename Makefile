@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test build deps test-deps venv pjsua2 ext web lint bench bench-sip clean distclean
+.PHONY: run test build deps test-deps venv pjsua2 ext web prompts lint bench bench-sip clean distclean
 
 run: build
 	$(VENV)/bin/tongdai run
@@ -18,7 +18,7 @@ test: build test-deps
 	@TONGDAI_REQUIRE_COMPILED=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  [ $$rc -eq 5 ] && echo "pytest: no tests were collected" >&2; exit $$rc
 
-build: venv pjsua2 ext web
+build: venv pjsua2 ext web prompts
 
 # System packages (Debian): what building and running needs.
 deps:
@@ -43,6 +43,10 @@ pjsua2: venv
 ext: venv
 	$(PY) setup.py -q build_ext --inplace -j 2
 
+# Spoken prompts (Vietnamese and English) made with espeak-ng and sox; unchanged ones are kept.
+prompts: venv
+	@$(PY) -m tongdai.prompts.build
+
 web: web/static/vendor/.built
 
 web/static/vendor/.built: web/package.json web/package-lock.json web/build.mjs
@@ -64,6 +68,7 @@ bench-sip: build
 clean:
 	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules
 	rm -f firmware/tongdai/*/*.c firmware/tongdai/*/*.so
+	rm -rf firmware/tongdai/prompts/sounds
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean

@@ -1,0 +1,88 @@
+"""Build the prompt set offline: espeak-ng speaks each phrase, sox makes 16-bit mono WAV
+at 8 and 16 kHz with the silence trimmed (words are joined at play time).
+
+    python -m tongdai.prompts.build [--out DIR]
+
+Unchanged prompts are kept (a manifest records the text and voice each was made from),
+so a rebuild after adding a phrase takes a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tongdai.prompts.catalog import LANGUAGES, texts
+
+BUILT = Path(__file__).parent / "sounds"
+RATES = (8000, 16000)
+VOICES = {"vi": "vi", "en": "en-us"}
+SPEED = 150  # words per minute: a little slower than espeak's 175, for the phone
+# Trim silence at both ends, then leave 60 ms so joined words do not run together.
+TRIM = ["silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse",
+        "pad", "0.03", "0.03"]  # fmt: skip
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def build(out: Path = BUILT) -> int:
+    """Make every missing or changed prompt; returns how many were made."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise BuildError(f"{tool} is missing (Debian package {tool}; image/deps.sh installs it)")
+    manifest_path = out / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    made = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        for lang in LANGUAGES:
+            for name, text in texts(lang).items():
+                key = f"{lang}/{name}"
+                stamp = hashlib.sha256(f"{VOICES[lang]}|{SPEED}|{TRIM}|{text}".encode()).hexdigest()
+                files = [out / str(rate) / lang / f"{name}.wav" for rate in RATES]
+                if manifest.get(key) == stamp and all(f.exists() for f in files):
+                    continue
+                _run(["espeak-ng", "-v", VOICES[lang], "-s", str(SPEED), "-w", str(raw), text])
+                for rate, file in zip(RATES, files, strict=True):
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    _run(["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(file),
+                          *TRIM])  # fmt: skip
+                manifest[key] = stamp
+                made += 1
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return made
+
+
+def _run(cmd: list[str]) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"{cmd[0]} failed: {done.stderr.strip()[:300]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tongdai.prompts.build")
+    parser.add_argument("--out", type=Path, default=BUILT)
+    args = parser.parse_args(argv)
+    try:
+        made = build(args.out)
+    except BuildError as exc:
+        print(f"prompts: {exc}", file=sys.stderr)
+        return 1
+    print(f"prompts: {made} made, the rest unchanged, in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

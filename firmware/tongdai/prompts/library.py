@@ -1,0 +1,45 @@
+"""Finding a prompt's file: a recorded one under the sounds directory
+(`prompts/<lang>/<name>.wav`) wins over the generated one, file by file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tongdai.prompts.build import BUILT
+from tongdai.prompts.catalog import LANGUAGES
+from tongdai.prompts.numbers import say_digits, say_number
+
+RATE = 16000  # the media engine's conference bridge clock
+
+
+class MissingPrompt(LookupError):
+    pass
+
+
+class Prompts:
+    def __init__(self, custom: Path, built: Path = BUILT, default_lang: str = "vi") -> None:
+        self.custom = custom
+        self.built = built / str(RATE)
+        self.default_lang = default_lang
+
+    def path(self, name: str, lang: str | None = None) -> str:
+        lang = lang if lang in LANGUAGES else self.default_lang
+        for base in (self.custom, self.built):
+            file = base / lang / f"{name}.wav"
+            if file.is_file():
+                return str(file.resolve())
+        raise MissingPrompt(f"no prompt {lang}/{name} (run `make prompts`)")
+
+    def sentence(self, *parts: str | int, lang: str | None = None) -> list[str]:
+        """Files that speak the parts in order: prompt names, numbers (as numbers), and
+        strings of digits prefixed with "#" (read digit by digit)."""
+        lang = lang if lang in LANGUAGES else self.default_lang
+        names: list[str] = []
+        for part in parts:
+            if isinstance(part, int):
+                names += say_number(part, lang)
+            elif part.startswith("#"):
+                names += say_digits(part[1:])
+            else:
+                names.append(part)
+        return [self.path(name, lang) for name in names]
