@@ -48,7 +48,9 @@ RECORD = {"201": "never", "202": "never", "203": "always", "204": "on-demand"}
 
 @pytest.fixture
 def box(service_factory):
-    svc = service_factory(TONGDAI_SIP_QUALIFY_INTERVAL="0", TONGDAI_RING_TIMEOUT="6")
+    svc = service_factory(
+        TONGDAI_SIP_QUALIFY_INTERVAL="0", TONGDAI_RING_TIMEOUT="6", TONGDAI_PARK_TIMEOUT="6"
+    )
     svc.wait_healthy(timeout=40)
     for number, secret in SECRETS.items():
         r = cli(svc, "ext", "add", number, "--secret", secret, "--name", f"Phone {number}",

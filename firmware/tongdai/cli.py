@@ -149,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
                 cmd_route_del)  # fmt: skip
     p.add_argument("route", help="an outbound route's name, or in:ID for an inbound route")
 
+    conf = _group(sub, "conf", "meet-me conference rooms")
+    p = _action(conf, "add", "add a room callers join by dialling its number", cmd_conf_add)
+    p.add_argument("number")
+    p.add_argument("--name", default="")
+    p.add_argument("--pin-stdin", action="store_true", help="read the room's PIN from stdin")
+    p.add_argument("--max-members", type=int, default=10)
+    _action(conf, "list", "list rooms", cmd_conf_list)
+    p = _action(conf, "del", "delete a room", cmd_conf_del)
+    p.add_argument("number")
+
     cdr = _group(sub, "cdr", "call detail records")
     p = _action(cdr, "export", "write call records as CSV (with a header row) to stdout",
                 cmd_cdr_export)  # fmt: skip
@@ -304,6 +314,35 @@ def cmd_trunk_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_conf_add(args: argparse.Namespace) -> int:
+    from tongdai.store import conferences
+
+    pin = sys.stdin.readline().strip() if args.pin_stdin else ""
+    conferences.add(
+        _store(args), args.number, name=args.name, pin=pin, max_members=args.max_members,
+        actor="cli",
+    )  # fmt: skip
+    print(f"conference room {args.number} added" + (" (with a PIN)" if pin else ""))
+    return 0
+
+
+def cmd_conf_list(args: argparse.Namespace) -> int:
+    from tongdai.store import conferences
+
+    for room in conferences.rooms(_store(args)):
+        pin = "PIN" if room["has_pin"] else "no PIN"
+        print(f"{room['number']:>6}  {room['name']:<24}  {pin}, at most {room['max_members']}")
+    return 0
+
+
+def cmd_conf_del(args: argparse.Namespace) -> int:
+    from tongdai.store import conferences
+
+    conferences.delete(_store(args), args.number, actor="cli")
+    print(f"conference room {args.number} deleted")
+    return 0
+
+
 def cmd_route_in(args: argparse.Namespace) -> int:
     from tongdai.store import routes
 
@@ -409,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.accounts import AccountError
     from tongdai.store.bans import BanError
     from tongdai.store.cdr import CdrError
+    from tongdai.store.conferences import ConferenceError
     from tongdai.store.extensions import ExtensionError
     from tongdai.store.routes import RouteError
     from tongdai.store.trunks import TrunkError
@@ -417,8 +457,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (
-        settings.SettingsError, AccountError, BanError, CdrError, ExtensionError, RouteError,
-        TrunkError,
+        settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
+        ExtensionError, RouteError, TrunkError,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

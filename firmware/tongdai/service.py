@@ -25,6 +25,7 @@ from tongdai.edge.server import EdgeServer
 from tongdai.media import music
 from tongdai.media.supervisor import MediaError, MediaSupervisor, MediaUnavailable
 from tongdai.metrics import Metrics
+from tongdai.prompts.library import Prompts
 from tongdai.settings import Settings
 from tongdai.store import ChangeWatcher
 
@@ -119,6 +120,8 @@ class Service:
             domain=_host_port(self.edge.edge.config.advertise, self.edge.ports["UDP"]),
             contacts=self.edge.contacts,
             ring_timeout=settings.ring_timeout,
+            prompts=Prompts(settings.sounds_dir / "prompts", default_lang=settings.language),
+            park_timeout=settings.park_timeout,
         )
         self.switch.on_incoming = self.dialplan.route
         self.watcher = ChangeWatcher(self.db)

@@ -55,6 +55,7 @@ class Settings:
     # Media engine: codecs offered and accepted, in this order of preference
     media_codecs: tuple[str, ...] = ("PCMU", "PCMA", "G722")
     ring_timeout: int = 25  # seconds an extension rings before no-answer treatment
+    park_timeout: int = 120  # seconds a parked call waits before ringing back its parker
     recording_keep_days: int = 90  # recordings older than this are deleted ...
     recording_min_free_mb: int = 500  # ... and the oldest go first when the disk is this full
 
@@ -99,6 +100,7 @@ _INT_FIELDS = {
     "sip_max_expires": (60, 86_400),
     "sip_qualify_interval": (0, 3600),
     "ring_timeout": (5, 600),
+    "park_timeout": (5, 3600),
     "recording_keep_days": (1, 3650),
     "recording_min_free_mb": (10, 1_000_000),
 }

@@ -14,6 +14,7 @@ and advertised on 127.0.0.1. Commands on stdin, one per line:
     xfer NUMBER         blind transfer of the current call (REFER)
     xferto N            attended transfer: REFER the current call to call #N's party
                         (Refer-To with Replaces naming call #N)
+    conf                mix all calls with media (the phone's own three-way call)
     autoanswer CODE     answer incoming calls at once with CODE (0: let them ring)
     tone HZ             send a continuous sine tone of HZ into the call
     record PATH         record what the call delivers to us into a WAV file
@@ -195,6 +196,12 @@ class Phone(pj.Account):
         elif name == "stoprecord":
             self.recorder = None  # destroying it finishes the WAV header
             say("RECORDED", self.record_path)
+        elif name == "conf":  # the phone's own three-way call: mix all its calls
+            audios = [c.getAudioMedia(-1) for c in self.calls.values() if c.hasMedia()]
+            for a in audios:
+                for b in audios:
+                    if a is not b:
+                        a.startTransmit(b)
         elif name == "dtmf":
             if self.call is not None:
                 self.call.dialDtmf(arg)

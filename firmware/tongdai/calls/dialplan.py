@@ -19,14 +19,19 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from tongdai.calls import interact
+from tongdai.calls.conference import Conferences
 from tongdai.calls.dial import Target, dial
+from tongdai.calls.parking import PARK, PARK_TIMEOUT, SLOTS, Parked, ParkingLot
 from tongdai.calls.patterns import matches
 from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
 from tongdai.calls.talk import HandedOver, Replaces, Talk, Transfer
 from tongdai.calls.trunks import FAILOVER_CODES, TrunkCalls
+from tongdai.prompts.library import MissingPrompt, Prompts
 from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
+from tongdai.store import conferences
 from tongdai.store import routes as routing
 
 log = logging.getLogger("tongdai.calls")
@@ -60,6 +65,8 @@ class Dialplan:
         domain: str,
         contacts: Callable[[str], list[tuple[str, str]]],
         ring_timeout: int,
+        prompts: Prompts,
+        park_timeout: float = PARK_TIMEOUT,
     ) -> None:
         self.switch = switch
         self.db = db
@@ -70,6 +77,14 @@ class Dialplan:
         # with the picking phone's channel.
         self.ringing: dict[str, list[asyncio.Future[Channel]]] = {}
         self.trunks = TrunkCalls(db)
+        self.prompts = prompts
+        self.lot = ParkingLot()
+        self.park_timeout = park_timeout
+        self.conferences = Conferences(switch, self.say, HOLD_MUSIC)
+
+    def say(self, *parts: str | int) -> list[str]:
+        """Prompt files for the parts, in the box's language (see Prompts.sentence)."""
+        return self.prompts.sentence(*parts)
 
     def extension(self, number: str) -> Extension | None:
         rows = list(
@@ -109,6 +124,9 @@ class Dialplan:
             if dialled.startswith(DIRECTED_PICKUP):
                 await self.pickup(channel, dialled.removeprefix(DIRECTED_PICKUP))
                 return
+            if dialled == PARK:
+                await self.park_announce(channel)
+                return
             records = Records(
                 self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
             )
@@ -124,11 +142,24 @@ class Dialplan:
         self, channel: Channel, records: Records, number: str, caller: Extension
     ) -> None:
         """`caller` (an extension, or the transferor of a call) calls `number`: another
-        extension, or an outside number through a trunk."""
+        extension, a parked call's slot, a conference room, or an outside number
+        through a trunk."""
         callee = self.extension(number)
         if callee is not None:
             policy = _policy(caller.record, callee.record)
             await self.call_extension(channel, records, callee, policy)
+            return
+        if number in SLOTS:
+            await self.retrieve(channel, records, number)
+            return
+        room = conferences.get(self.db, number)
+        if room is not None:
+            record = records.current
+            if await self.conferences.enter(channel, room):
+                record.answered(number)
+                record.hangup_by, record.cause = "caller", "normal clearing"
+            else:
+                record.cause = "refused by the room"
             return
         await self.call_outside(channel, records, number, caller)
 
@@ -348,6 +379,21 @@ class Dialplan:
             record.hangup_by = "caller" if outcome.by is caller else "callee"
             await outcome.by.hangup()  # its phone hangs up on its own; make sure
             keep = outcome.keep
+            if outcome.replaces is not None and outcome.replaces.call_id in self.lot.reserved:
+                # attended transfer to the call that announced a parking slot
+                slot = self.lot.reserved.pop(outcome.replaces.call_id)
+                announcer = self.switch.by_call_id(outcome.replaces.call_id)
+                parking = asyncio.ensure_future(
+                    self.park(keep, records, slot, outcome.by.party, policy)
+                )
+                if announcer is not None:
+                    await announcer.hangup()
+                await parking
+                return
+            if outcome.replaces is None and (outcome.target == PARK or outcome.target in SLOTS):
+                slot = None if outcome.target == PARK else outcome.target
+                await self.park(keep, records, slot, outcome.by.party, policy)
+                return
             partner = await self._take_over(outcome.replaces) if outcome.replaces else None
             if partner is None:
                 await self.transfer_blind(keep, outcome.target, records, outcome.by.party)
@@ -384,6 +430,86 @@ class Dialplan:
             await self.refuse(keep, 403, "Forbidden")
             return
         await self.dial_number(keep, records, target, transferor)
+
+    # -- call park ----------------------------------------------------------------------
+
+    async def park_announce(self, channel: Channel) -> None:
+        """An extension called the park code: reserve a slot and say its number; an
+        attended transfer to this call then parks the other party there."""
+        slot = self.lot.reserve(channel.call_id)
+        try:
+            await channel.answer()
+            if slot is None:
+                await interact.say(channel, self.say("parking_full"))
+                await channel.hangup()
+                return
+            await interact.say(channel, self.say("call_parked_at", int(slot)))
+            music = await channel.play([HOLD_MUSIC], loop=True)
+            await asyncio.shield(channel.ended)
+            await music.stop()
+        except (ChannelGone, MissingPrompt, *self.switch.transient) as exc:
+            if not isinstance(exc, ChannelGone):
+                log.warning("park announcement failed: %s", exc)
+            await channel.hangup()
+        finally:
+            self.lot.reserved.pop(channel.call_id, None)
+
+    async def park(
+        self, channel: Channel, records: Records, slot: str | None, parker: str, policy: str
+    ) -> None:
+        """Hold `channel` in a slot with music until it is taken, gives up, or the park
+        time runs out (then it rings the parker)."""
+        slot = self.lot.free_slot(slot)
+        trunk = channel.info.get("trunk") or ""
+        records.next(cdrs.Cdr(channel.party, slot or PARK, "inbound" if trunk else "internal",
+                              src_name=channel.party_name, trunk=trunk))  # fmt: skip
+        record = records.current
+        if slot is None:
+            record.cause = "no free parking slot"
+            await self.refuse(channel, 503, "Parking full")
+            return
+        parked = self.lot.parked[slot] = Parked(slot, channel, parker)
+        log.info("call from %s parked at %s by %s", channel.party, slot, parker)
+        music = await channel.play([HOLD_MUSIC], loop=True)
+        try:
+            done, _ = await asyncio.wait(
+                [parked.taken, channel.ended], timeout=self.park_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )  # fmt: skip
+        finally:
+            del self.lot.parked[slot]
+            if not parked.taken.done():
+                parked.taken.cancel()
+            await music.stop()
+        if parked.taken in done and not parked.taken.cancelled():
+            retriever = parked.taken.result()
+            record.answered(retriever.party)
+            await self.converse(channel, retriever, records, policy)
+            return
+        if channel.ended in done:
+            self._caller_left(channel, record)
+            return
+        record.disposition, record.cause, record.hangup_by = "no answer", "park timed out", "system"
+        parker_ext = self.extension(parker)
+        if parker_ext is None:
+            await self.refuse(channel, 480, "Nobody to ring back")
+            return
+        records.next(cdrs.Cdr(channel.party, parker, record.direction,
+                              src_name=channel.party_name, trunk=trunk))  # fmt: skip
+        await self.call_extension(channel, records, parker_ext, policy)
+
+    async def retrieve(self, channel: Channel, records: Records, slot: str) -> None:
+        """Take the call parked in `slot`: its flow answers us and carries the call on."""
+        record = records.current
+        if self.lot.take(slot, channel):
+            record.answered(slot)
+            record.cause, record.hangup_by = "took the parked call", "caller"
+            return
+        record.cause = "nothing parked"
+        with contextlib.suppress(ChannelGone, MissingPrompt, *self.switch.transient):
+            await channel.answer()
+            await interact.say(channel, self.say("nothing_parked"))
+        await channel.hangup()
 
     async def pickup(self, picker: Channel, number: str) -> None:
         """Answer a call ringing elsewhere: at `number`, or (empty) any extension."""

@@ -37,7 +37,7 @@ def build(out: Path = BUILT) -> int:
     """Make every missing or changed prompt; returns how many were made."""
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
-            raise BuildError(f"{tool} is missing (Debian package {tool}; image/deps.sh installs it)")
+            raise BuildError(f"{tool} is missing (Debian package {tool}: image/deps.sh)")
     manifest_path = out / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text())

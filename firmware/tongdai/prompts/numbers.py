@@ -4,11 +4,18 @@ and not "bảy một". Each word is a prompt of its own (`WORDS`), concatenated 
 
 from __future__ import annotations
 
+_VI_DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"]
+_EN_SMALL = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]  # fmt: skip
+_EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
 # word prompt name -> text, per language
 WORDS = {
     "vi": {
-        **dict(zip([f"n{d}" for d in range(11)],
-                   "không một hai ba bốn năm sáu bảy tám chín mười".split(), strict=True)),
+        **{f"n{d}": word for d, word in enumerate(_VI_DIGITS)},
         "muoi": "mươi",  # the tens after twenty: "hai mươi"
         "mot": "mốt",  # 1 after the tens: "hai mươi mốt"
         "tu": "tư",  # 4 after the tens: "hai mươi tư"
@@ -19,16 +26,13 @@ WORDS = {
         "trieu": "triệu",
     },
     "en": {
-        **{f"n{n}": w for n, w in enumerate(
-            "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-            "fourteen fifteen sixteen seventeen eighteen nineteen".split())},
-        **{f"n{t}0": w for t, w in zip(range(2, 10), "twenty thirty forty fifty sixty seventy "
-                                                    "eighty ninety".split(), strict=True)},
+        **{f"n{n}": word for n, word in enumerate(_EN_SMALL)},
+        **{f"n{t}0": word for t, word in enumerate(_EN_TENS, start=2)},
         "hundred": "hundred",
         "thousand": "thousand",
         "million": "million",
     },
-}  # fmt: skip
+}
 MAX = 999_999_999
 
 

@@ -53,6 +53,8 @@ def add(
         raise ExtensionError("ring timeout: 5 to 600 seconds")
     if db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: extension {number} already exists")
+    if db["conference_rooms"].count_where("number = ?", [number]):
+        raise ExtensionError(f"number: {number} is a conference room")
     secret = secret or generate_secret()
     with db.atomic():
         db["extensions"].insert(

@@ -160,4 +160,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "meet-me conference rooms",
+        """
+        CREATE TABLE conference_rooms (
+            number TEXT PRIMARY KEY,              -- dialled to join; never an extension's
+            name TEXT NOT NULL DEFAULT '',
+            pin_hash TEXT NOT NULL DEFAULT '',    -- Argon2id of the PIN; '' for no PIN
+            max_members INTEGER NOT NULL DEFAULT 10,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
