@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test build deps test-deps venv pjsua2 ext web prompts lint bench bench-sip clean distclean
+.PHONY: run test build deps test-deps venv pjsua2 ext web prompts lint bench bench-sip bench-media clean distclean
 
 run: build
 	$(VENV)/bin/tongdai run
@@ -59,11 +59,17 @@ lint: test-deps
 bench: build
 	$(PY) bench/acd_core.py
 	$(PY) bench/sip_register.py
+	$(PY) bench/media_calls.py
 
 # SIP registrations per second, Tongdai against Kamailio, one core each (installs
 # SIPp and Kamailio with apt-get when missing).
 bench-sip: build
 	$(PY) bench/sip_register.py
+
+# Concurrent bridged, recorded calls with RTP (SIPp at both ends): loss, CPU, memory,
+# post-dial delay.
+bench-media: build
+	$(PY) bench/media_calls.py
 
 clean:
 	rm -rf build ext/*.c ext/*.so web/static/vendor web/node_modules

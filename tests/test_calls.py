@@ -90,10 +90,11 @@ def test_busy_and_not_registered(box, phones):
     alice.expect(r"^STATE disconnected 480")
     alice.send("call 299")  # no such extension
     alice.expect(r"^STATE disconnected 404")
-    rows = wait_for(lambda: len(cdr_rows(box)) == 2 and cdr_rows(box))
+    rows = wait_for(lambda: len(cdr_rows(box)) == 3 and cdr_rows(box))
     assert [(r["dst"], r["disposition"], r["cause"]) for r in rows] == [
         ("202", "busy", "busy"),
         ("203", "failed", "not registered"),
+        ("299", "failed", "no route"),  # not an extension, and no outbound route takes it
     ]
 
 

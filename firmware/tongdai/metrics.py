@@ -54,8 +54,33 @@ class Metrics:
     def watch_edge(self, edge) -> None:
         self.registry.register(_EdgeCollector(edge))
 
-    def watch_media(self, up: Callable[[], bool]) -> None:
+    def watch_media(self, up: Callable[[], bool], figures: Callable[[], dict]) -> None:
+        """The engine's state, and its last ping's figures (channels, RTP packets)."""
         self.media_up.set_function(lambda: 1.0 if up() else 0.0)
+        self.registry.register(_MediaCollector(figures))
+
+
+class _MediaCollector:
+    def __init__(self, figures: Callable[[], dict]) -> None:
+        self.figures = figures
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        f = self.figures()
+        yield GaugeMetricFamily(
+            "tongdai_media_channels", "Call legs in the media engine", value=f.get("channels", 0)
+        )
+        # Since the engine last started (a restart resets them, as counters may).
+        yield CounterMetricFamily(
+            "tongdai_rtp_packets_received", "RTP packets received on all call legs",
+            value=f.get("rtp_received", 0),
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "tongdai_rtp_packets_lost", "RTP packets lost on the way in (RTCP receiver figures)",
+            value=f.get("rtp_lost", 0),
+        )  # fmt: skip
 
 
 class _EdgeCollector:

@@ -108,7 +108,7 @@ class Service:
             edge=self.edge.edge.config.media_side,
             domain=self.edge.edge.config.advertise,
         )
-        self.metrics.watch_media(lambda: self.media.status.up)
+        self.metrics.watch_media(lambda: self.media.status.up, lambda: self.media.status.engine)
         self.switch = Switch(
             self.media,
             transient=(MediaUnavailable, MediaError, TimeoutError),

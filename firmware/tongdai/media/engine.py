@@ -50,6 +50,7 @@ class Engine:
         self.pj, self.legs_mod = pj, legs
         self.control = control
         self.started = time.monotonic()
+        self.rtp_done = (0, 0)  # RTP received and lost on legs that have ended
         self.running = True
         self.ep, self.sip_port = endpoint.create(
             args.sip_port, address="127.0.0.1", codecs=tuple(args.codecs.split(","))
@@ -104,10 +105,14 @@ class Engine:
     # -- commands: the engine ------------------------------------------------------------
 
     def cmd_ping(self, msg: dict) -> dict:
+        live = [leg.sample_rtp() for leg in self.legs.values()]
         return {
             "pjsip": self.pjsip_version,
             "uptime": round(time.monotonic() - self.started, 3),
             "channels": len(self.legs),
+            # since the engine started: RTP packets received and lost on all legs
+            "rtp_received": self.rtp_done[0] + sum(rx for rx, _ in live),
+            "rtp_lost": self.rtp_done[1] + sum(lost for _, lost in live),
         }
 
     def cmd_shutdown(self, msg: dict) -> dict:
@@ -427,7 +432,9 @@ class Engine:
         self.emit("channel_hungup", channel=leg.channel, code=code, reason=reason, by=by)
 
     def _forget(self, leg) -> None:
-        self.legs.pop(leg.channel, None)
+        if self.legs.pop(leg.channel, None) is not None:
+            rx, lost = leg.rtp
+            self.rtp_done = (self.rtp_done[0] + rx, self.rtp_done[1] + lost)
         self.accounts.release(leg.account)
         self.graveyard.append(leg)  # dropped after this callback returns (DESIGN.md)
 

@@ -49,6 +49,7 @@ class Leg(pj.Call):
         self.state = "null"
         self.media = "down"  # down | up | hold (the far end put us on hold)
         self.hung_up_locally = False
+        self.rtp = (0, 0)  # RTP packets received and lost, as last sampled
 
     def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
@@ -75,6 +76,18 @@ class Leg(pj.Call):
         if media != self.media:
             self.media = media
             self.engine.leg_media(self)
+
+    def sample_rtp(self) -> tuple[int, int]:
+        """RTP packets received and lost so far (RTCP receiver figures), kept for when
+        the leg is gone."""
+        if self.media != "down":
+            try:
+                stat = self.getStreamStat(0)  # kept: its members are views into it
+                rx = stat.rtcp.rxStat
+                self.rtp = (rx.pkt, rx.loss)
+            except pj.Error:
+                pass
+        return self.rtp
 
     def audio(self) -> pj.AudioMedia | None:
         """The call's conference-bridge port while it has audio, else None."""

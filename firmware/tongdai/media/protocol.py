@@ -84,7 +84,7 @@ def encode(message: dict[str, Any]) -> bytes:
     return line
 
 
-def command(request_id: int, name: str, **args: Any) -> bytes:
+def command(request_id: int, name: str, /, **args: Any) -> bytes:
     return encode({"id": request_id, "cmd": name, **args})
 
 
@@ -96,7 +96,7 @@ def error(request_id: int, message: str) -> bytes:
     return encode({"id": request_id, "ok": False, "error": message})
 
 
-def event(name: str, **fields: Any) -> bytes:
+def event(name: str, /, **fields: Any) -> bytes:
     return encode({"event": name, **fields})
 
 

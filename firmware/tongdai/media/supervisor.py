@@ -14,7 +14,7 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tongdai.media import protocol
@@ -40,6 +40,7 @@ class MediaStatus:
     pjsip: str | None = None
     restarts: int = 0
     last_exit: str | None = None
+    engine: dict = field(default_factory=dict)  # the last ping's figures (channels, RTP)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class MediaSupervisor:
             reason = "did not become ready"
         finally:
             self.status.up = False
+            self.status.engine = {}
             for task in tasks:
                 task.cancel()
             for future in self._pending.values():
@@ -238,7 +240,7 @@ class MediaSupervisor:
         while True:
             await asyncio.sleep(self.timing.ping_interval)
             try:
-                await self.request("ping", timeout=self.timing.ping_timeout)
+                self.status.engine = await self.request("ping", timeout=self.timing.ping_timeout)
             except (TimeoutError, MediaUnavailable):
                 return "stopped answering pings"
 
