@@ -120,7 +120,11 @@ class Service:
             domain=_host_port(self.edge.edge.config.advertise, self.edge.ports["UDP"]),
             contacts=self.edge.contacts,
             ring_timeout=settings.ring_timeout,
-            prompts=Prompts(settings.sounds_dir / "prompts", default_lang=settings.language),
+            prompts=Prompts(
+                settings.sounds_dir / "prompts",
+                default_lang=settings.language,
+                rate=settings.media_clock_rate,
+            ),
             park_timeout=settings.park_timeout,
         )
         self.switch.on_incoming = self.dialplan.route

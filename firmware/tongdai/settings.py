@@ -64,6 +64,12 @@ class Settings:
         return self.data_dir / "tongdai.db"
 
     @property
+    def media_clock_rate(self) -> int:
+        """The media engine's mixing rate: that of the preferred codec, so the calls
+        most phones make need no resampling (16 kHz only when G.722 comes first)."""
+        return 16000 if self.media_codecs[:1] == ("G722",) else 8000
+
+    @property
     def sounds_dir(self) -> Path:
         return self.data_dir / "sounds"
 

@@ -12,6 +12,10 @@
 #define PJSUA_MAX_RECORDERS             512
 #define PJSUA_MAX_CONF_PORTS            2048
 #define PJSUA_MAX_ACC                   256  /* pooled caller identities (media/legs.py) */
+/* At most 4 m= lines per SDP, as the edge allows (edge/bouncer.py MAX_MEDIA). The
+ * default 16 sizes every call slot for 16 streams: 155 KB a call, 79 MB for 512
+ * calls, allocated at start; with 4, about a quarter of that. */
+#define PJMEDIA_MAX_SDP_MEDIA           4
 
 /* epoll ioqueue: two RTP/RTCP sockets per call plus SIP transports. */
 #define PJ_IOQUEUE_MAX_HANDLES          4096

@@ -20,8 +20,11 @@ def create(
     address: str = "127.0.0.1",
     log_level: int = 1,
     codecs: tuple[str, ...] = CODECS,
+    clock_rate: int = 16000,
 ) -> tuple[pj.Endpoint, int]:
     """Start an endpoint with a UDP SIP transport on address:sip_port (0: any free port).
+    `clock_rate`: the conference bridge's; a leg at another rate is resampled both ways,
+    which costs more than the mixing itself.
 
     Returns the endpoint and the transport's actual port.
     """
@@ -35,6 +38,7 @@ def create(
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
     cfg.medConfig.noVad = True
+    cfg.medConfig.clockRate = cfg.medConfig.sndClockRate = clock_rate
     # The null sound device clocks the conference bridge; closing it when idle leaves
     # removed ports unfreed and, after ~254 calls, media sessions fail (DESIGN.md).
     cfg.medConfig.sndAutoCloseTime = -1

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import itertools
 import logging
@@ -53,8 +55,9 @@ class Engine:
         self.rtp_done = (0, 0)  # RTP received and lost on legs that have ended
         self.running = True
         self.ep, self.sip_port = endpoint.create(
-            args.sip_port, address="127.0.0.1", codecs=tuple(args.codecs.split(","))
-        )
+            args.sip_port, address="127.0.0.1", codecs=tuple(args.codecs.split(",")),
+            clock_rate=args.clock_rate,
+        )  # fmt: skip
         self.pjsip_version = self.ep.libVersion().full
         self.decoder = protocol.LineDecoder()
         low, high = (int(p) for p in args.rtp_ports.split("-"))
@@ -105,6 +108,7 @@ class Engine:
     # -- commands: the engine ------------------------------------------------------------
 
     def cmd_ping(self, msg: dict) -> dict:
+        _trim_heap()
         live = [leg.sample_rtp() for leg in self.legs.values()]
         return {
             "pjsip": self.pjsip_version,
@@ -536,6 +540,17 @@ class Engine:
         self.ep.libDestroy()
 
 
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
+def _trim_heap() -> None:
+    """Give freed heap back to the system (at each ping). pjsip frees its per-message
+    buffers and per-call pools to malloc, which keeps them; trimming took about 3 MB
+    off the engine's RSS with 100 calls up (bench/media_calls.py)."""
+    with contextlib.suppress(AttributeError):  # not glibc
+        _libc.malloc_trim(0)
+
+
 def _text(msg: dict, field: str) -> str:
     value = msg.get(field)
     if not isinstance(value, str) or not value:
@@ -607,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--media-address", default="127.0.0.1")
     parser.add_argument("--rtp-ports", default="10000-10999")
     parser.add_argument("--codecs", default="PCMU/8000/1,PCMA/8000/1,G722/16000/1")
+    parser.add_argument("--clock-rate", type=int, choices=(8000, 16000), default=8000)
     parser.add_argument("--recordings", default="var/recordings")
     parser.add_argument("--sounds", default="")
     parser.add_argument("--log-level", default="info")

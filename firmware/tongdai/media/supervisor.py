@@ -196,6 +196,7 @@ class MediaSupervisor:
             "--media-address", s.resolved_media_address(),
             "--rtp-ports", f"{s.rtp_ports[0]}-{s.rtp_ports[1]}",
             "--codecs", ",".join(CODEC_IDS[c] for c in s.media_codecs),
+            "--clock-rate", str(s.media_clock_rate),
             "--recordings", str(s.recordings_dir.resolve()),
             "--sounds", str(s.sounds_dir.resolve()),
             "--log-level", s.log_level,

@@ -9,17 +9,17 @@ from tongdai.prompts.build import BUILT
 from tongdai.prompts.catalog import LANGUAGES
 from tongdai.prompts.numbers import say_digits, say_number
 
-RATE = 16000  # the media engine's conference bridge clock
-
 
 class MissingPrompt(LookupError):
     pass
 
 
 class Prompts:
-    def __init__(self, custom: Path, built: Path = BUILT, default_lang: str = "vi") -> None:
+    def __init__(
+        self, custom: Path, built: Path = BUILT, default_lang: str = "vi", rate: int = 16000
+    ) -> None:
         self.custom = custom
-        self.built = built / str(RATE)
+        self.built = built / str(rate)  # the built set at the media engine's mixing rate
         self.default_lang = default_lang
 
     def path(self, name: str, lang: str | None = None) -> str:
