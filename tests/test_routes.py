@@ -34,7 +34,7 @@ def test_dial_patterns(pattern, number, expected):
     assert matches(pattern, number) is expected
 
 
-@pytest.mark.parametrize("bad", ["", "09a", "0.9", "1[a]", "1[3", "X" * 65])
+@pytest.mark.parametrize("bad", ["", "09a", "0.9", "1[a]", "1[3", "0[5-1]X", "X" * 65])
 def test_bad_dial_patterns_say_what_is_wrong(bad):
     with pytest.raises(PatternError, match="pattern"):
         matches(bad, "0")
@@ -144,3 +144,23 @@ def test_extension_permission_is_checked_and_defaults_to_national(db):
     assert {r["number"]: r["permission"] for r in extensions.all_extensions(db)}["204"] == (
         "national"
     )
+
+
+def test_the_park_code_and_slots_are_not_extensions_or_rooms(db):
+    from tongdai.store import conferences
+    from tongdai.store.conferences import ConferenceError
+
+    with pytest.raises(ExtensionError, match="park code or a parking slot"):
+        extensions.add(db, "71", secret="secret-of-071-abcdef")
+    with pytest.raises(ConferenceError, match="park code or a parking slot"):
+        conferences.add(db, "70")
+    with pytest.raises(ConferenceError, match="is an extension"):
+        conferences.add(db, "201")
+    conferences.add(db, "800", pin="4321")
+    with pytest.raises(ExtensionError, match="is a conference room"):
+        extensions.add(db, "800", secret="secret-of-800-abcdef")
+    with pytest.raises(ConferenceError, match=r"^pin:"):
+        conferences.add(db, "801", pin="12")
+    room = conferences.get(db, "800")
+    assert room["pin_hash"] != "4321"  # kept hashed
+    assert conferences.pin_ok(room, "4321") and not conferences.pin_ok(room, "1234")

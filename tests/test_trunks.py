@@ -122,7 +122,7 @@ def test_permission_classes_refuse_calls_out_but_emergency_always_goes(box, phon
     alice.send("call 0123")  # no route matches
     alice.expect(r"^STATE disconnected 404")
     time.sleep(0.5)
-    assert not any(line.startswith("INCOMING") for line in carrier.seen)
+    assert not any(line.startswith("INCOMING") for line in carrier.drain())
 
     eve = Phone(box, "205", "secret-of-205-abcdef")
     try:
@@ -168,6 +168,29 @@ def test_failover_to_the_next_trunk_and_the_per_trunk_call_limit(box, phones, pr
     assert by_src["202"]["disposition"] == "failed"
     cause = by_src["202"]["cause"]
     assert "broken: 503" in cause and "good: at its limit" in cause
+
+
+def test_a_providers_transfer_request_is_ignored(box, phones, provider):
+    """A REFER from the trunk's side must not send the call anywhere: its caller ID
+    (here it claims to be extension 201) would otherwise lend it 201's permissions."""
+    carrier = provider("viettel", number="201")
+    abroad = provider("intl-carrier")
+    _add(box, "route", "in", "02873001234", "--to", "extension:202")
+    _add(box, "route", "out", "intl", "--pattern", "00.", "--trunks", "intl-carrier",
+         "--class", "international")  # fmt: skip
+    _add(box, "ext", "add", "205", "--secret", "secret-of-205-abcdef",
+         "--permission", "international")  # fmt: skip
+    bob = phones("202")
+    carrier.send(f"call sip:02873001234@127.0.0.1:{box.sip_port}")
+    bob.expect(r"^INCOMING")
+    bob.send("answer")
+    carrier.expect(r"^STATE confirmed")
+    carrier.send("xfer 00442012345678")
+    time.sleep(3)
+    assert not any(line.startswith("INCOMING") for line in abroad.drain())
+    assert not any("STATE disconnected" in line for line in bob.drain())  # the call goes on
+    carrier.send("hangup")
+    bob.expect(r"^STATE disconnected")
 
 
 SCENARIOS = Path(__file__).parent / "sipp"

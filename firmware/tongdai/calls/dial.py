@@ -116,7 +116,8 @@ async def dial(
                             await ringback.stop()
                         if caller.state != "answered":
                             await caller.progress()
-                        early_bridge = await switch.bridge(caller, leg)
+                        early_bridge = switch.new_id("b")
+                        await switch.bridge(caller, leg, bridge=early_bridge)
             if all(not leg.alive for leg, _ in legs.values()):
                 result.codes = [leg.ended.result().code for leg, _ in legs.values()]
                 return result
@@ -129,6 +130,8 @@ async def dial(
     finally:
         if pickup is not None and not pickup.done():
             pickup.cancel()  # synchronous: a phone picking up from now on finds nothing
+        elif pickup is not None and not pickup.cancelled() and pickup.result() is not result.winner:
+            await pickup.result().reject(487)  # picked up as the caller left
         _detach(caller, changes)
         if ringback is not None:
             await ringback.stop()

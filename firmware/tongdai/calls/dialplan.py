@@ -22,7 +22,8 @@ import sqlite_utils
 from tongdai.calls import interact
 from tongdai.calls.conference import Conferences
 from tongdai.calls.dial import Target, dial
-from tongdai.calls.parking import PARK, PARK_TIMEOUT, SLOTS, Parked, ParkingLot
+from tongdai.calls.features import DIRECTED_PICKUP, PARK, PICKUP, RECORD_TOGGLE, SLOTS
+from tongdai.calls.parking import Parked, ParkingLot
 from tongdai.calls.patterns import matches
 from tongdai.calls.recording import Recorder
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
@@ -41,10 +42,6 @@ NO_ANSWER_TONE_SECONDS = 8.0  # busy tone to a caller nobody answered, before 48
 REFUSED_TONE_SECONDS = 3.0  # congestion tone to an answered party whose call failed
 OUTSIDE_RING_TIMEOUT = 90  # seconds an outside number may ring (the network stops it first)
 HOLD_MUSIC = "moh.wav"  # under the sounds directory (media.music makes it)
-# Feature codes dialled from an extension (issue 6 makes them configurable).
-PICKUP = "*8"  # answer a call ringing another extension
-DIRECTED_PICKUP = "**"  # followed by the extension: answer the call ringing there
-RECORD_TOGGLE = "*1"  # during a call: start or stop an on-demand recording
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ class Dialplan:
         contacts: Callable[[str], list[tuple[str, str]]],
         ring_timeout: int,
         prompts: Prompts,
-        park_timeout: float = PARK_TIMEOUT,
+        park_timeout: float,
     ) -> None:
         self.switch = switch
         self.db = db
@@ -118,6 +115,7 @@ class Dialplan:
                 await channel.reject(403)
                 return
             channel.party, channel.party_name = caller.number, caller.name
+            channel.extension = caller.number
             if dialled == PICKUP:
                 await self.pickup(channel, "")
                 return
@@ -155,8 +153,7 @@ class Dialplan:
         room = conferences.get(self.db, number)
         if room is not None:
             record = records.current
-            if await self.conferences.enter(channel, room):
-                record.answered(number)
+            if await self.conferences.enter(channel, room, on_join=lambda: record.answered(number)):
                 record.hangup_by, record.cause = "caller", "normal clearing"
             else:
                 record.cause = "refused by the room"
@@ -220,16 +217,22 @@ class Dialplan:
                 continue
             record.trunk = trunk.name
             number_shown = route.caller_id or trunk.caller_id or caller.number
-            result = await dial(
-                self.switch,
-                channel,
-                [Target(trunk.uri(dialled), {}, dialled)],
-                caller_id=trunk.identity(number_shown, caller.name),
-                timeout=OUTSIDE_RING_TIMEOUT,
-                auth=trunk.auth,
-                early_media=True,
-                on_leg=lambda leg, trunk=trunk: self.trunks.carry(trunk, leg),
-            )
+            claim = self.trunks.claim(trunk)
+            try:
+                result = await dial(
+                    self.switch,
+                    channel,
+                    [Target(trunk.uri(dialled), {}, dialled)],
+                    caller_id=trunk.identity(number_shown, caller.name),
+                    timeout=OUTSIDE_RING_TIMEOUT,
+                    auth=trunk.auth,
+                    early_media=True,
+                    on_leg=lambda leg, trunk=trunk, claim=claim: self.trunks.carry(
+                        trunk, leg, claim
+                    ),
+                )
+            finally:
+                self.trunks.release(trunk, claim)
             if result.winner is not None:
                 record.answered(dialled)
                 await self.converse(channel, result.winner, records, policy)
@@ -312,6 +315,8 @@ class Dialplan:
             if not waiting:
                 self.ringing.pop(callee.number, None)
         if result.winner is not None:
+            if result.winner.direction == "out":  # (a pickup's channel knows its own)
+                result.winner.extension = callee.number
             record.answered(result.winner_name)
             await self.converse(channel, result.winner, records, policy)
             return
@@ -351,84 +356,119 @@ class Dialplan:
         self, caller: Channel, callee: Channel, records: Records, policy: str
     ) -> None:
         """Caller and callee talk until the call ends; a transfer carries on with the
-        party that stays (a new CDR row with the same linkedid for each part)."""
-        for channel in (caller, callee):
-            if channel.direction == "in" and channel.state != "answered":
-                await channel.answer()
-        while True:
-            record = records.current
-            recorder = Recorder(self.switch, record.id) if policy != "never" else None
-            talk = Talk(
-                self.switch, caller, callee, recorder=recorder, record=policy,
-                toggle_code=RECORD_TOGGLE, music=HOLD_MUSIC,
-            )  # fmt: skip
-            try:
-                outcome = await talk.run()
-            finally:
-                if recorder is not None and recorder.used:
-                    record.recording = recorder.file
-            if isinstance(outcome, HandedOver):  # another call's attended transfer
+        party that stays (a new CDR row with the same linkedid for each part). Whatever
+        goes wrong on the way, neither party is left connected to nothing."""
+        handed_over = False
+        try:
+            for channel in (caller, callee):
+                if channel.direction == "in" and channel.state != "answered":
+                    await channel.answer()
+            while True:
+                outcome = await self._talk(caller, callee, records, policy)
+                record = records.current
+                if isinstance(outcome, HandedOver):  # another call's attended transfer
+                    handed_over = True
+                    record.cause = "transferred"
+                    record.hangup_by = "caller" if outcome.replaced is caller else "callee"
+                    return
+                if not isinstance(outcome, Transfer):
+                    record.hangup_by = {"a": "caller", "b": "callee"}.get(outcome.by, "system")
+                    record.cause = outcome.reason if outcome.by == "system" else "normal clearing"
+                    return
+                transferor = self.extension(outcome.by.extension or "")
+                if transferor is None:
+                    # Only our extensions transfer: a provider's leg (whose caller ID could
+                    # name any extension) must not send its call anywhere.
+                    log.warning("REFER from %s (not an extension) ignored", outcome.by.party)
+                    continue
                 record.cause = "transferred"
-                record.hangup_by = "caller" if outcome.replaced is caller else "callee"
-                return
-            if not isinstance(outcome, Transfer):
-                record.hangup_by = {"a": "caller", "b": "callee"}.get(outcome.by, "system")
-                record.cause = outcome.reason if outcome.by == "system" else "normal clearing"
-                return
-            record.cause = "transferred"
-            record.hangup_by = "caller" if outcome.by is caller else "callee"
-            await outcome.by.hangup()  # its phone hangs up on its own; make sure
-            keep = outcome.keep
-            if outcome.replaces is not None and outcome.replaces.call_id in self.lot.reserved:
-                # attended transfer to the call that announced a parking slot
-                slot = self.lot.reserved.pop(outcome.replaces.call_id)
-                announcer = self.switch.by_call_id(outcome.replaces.call_id)
-                parking = asyncio.ensure_future(
-                    self.park(keep, records, slot, outcome.by.party, policy)
-                )
-                if announcer is not None:
-                    await announcer.hangup()
-                await parking
-                return
-            if outcome.replaces is None and (outcome.target == PARK or outcome.target in SLOTS):
-                slot = None if outcome.target == PARK else outcome.target
-                await self.park(keep, records, slot, outcome.by.party, policy)
-                return
-            partner = await self._take_over(outcome.replaces) if outcome.replaces else None
-            if partner is None:
-                await self.transfer_blind(keep, outcome.target, records, outcome.by.party)
-                return
-            # Attended: the party kept talks to the transferor's other party now.
-            records.next(cdrs.Cdr(keep.party, partner.party, "internal", src_name=keep.party_name))
-            records.current.answered(partner.party)
-            caller, callee = keep, partner
+                record.hangup_by = "caller" if outcome.by is caller else "callee"
+                await outcome.by.hangup()  # its phone hangs up on its own; make sure
+                keep = outcome.keep
+                caller, callee = keep, keep  # from here on only `keep` is ours to end
+                partner = await self._transferred(outcome, transferor, records, policy)
+                if partner is None:
+                    return
+                # Attended: the party kept talks to the transferor's other party now.
+                self._next_record(records, keep, partner.party).answered(partner.party)
+                caller, callee = keep, partner
+        finally:
+            if not handed_over:
+                for channel in (caller, callee):
+                    await channel.hangup()  # quiet when it is gone already
 
-    async def _take_over(self, replaces: Replaces) -> Channel | None:
+    async def _talk(self, caller: Channel, callee: Channel, records: Records, policy: str):
+        record = records.current
+        recorder = Recorder(self.switch, record.id) if policy != "never" else None
+        talk = Talk(
+            self.switch, caller, callee, recorder=recorder, record=policy,
+            toggle_code=RECORD_TOGGLE, music=HOLD_MUSIC,
+        )  # fmt: skip
+        try:
+            return await talk.run()
+        finally:
+            if recorder is not None and recorder.used:
+                record.recording = recorder.file
+
+    async def _transferred(
+        self, outcome: Transfer, transferor: Extension, records: Records, policy: str
+    ) -> Channel | None:
+        """Carry a transfer out. Returns the new partner of an attended transfer (the
+        caller then goes on talking); None when the call went elsewhere (parked, dialled
+        anew) and is over for this flow."""
+        keep, replaces = outcome.keep, outcome.replaces
+        if replaces is not None and replaces.call_id in self.lot.reserved:
+            # attended transfer to the call that announced a parking slot
+            slot = self.lot.reserved.pop(replaces.call_id)
+            announcer = self.switch.by_call_id(replaces.call_id)
+            parking = asyncio.ensure_future(
+                self.park(keep, records, slot, transferor.number, policy)
+            )
+            if announcer is not None:
+                await announcer.hangup()
+            await parking
+            return None
+        if replaces is None and (outcome.target == PARK or outcome.target in SLOTS):
+            slot = None if outcome.target == PARK else outcome.target
+            await self.park(keep, records, slot, transferor.number, policy)
+            return None
+        if replaces is not None:
+            partner = await self._take_over(replaces, transferor.number)
+            if partner is not None:
+                return partner
+        await self.transfer_blind(keep, outcome.target, records, transferor)
+        return None
+
+    async def _take_over(self, replaces: Replaces, transferor: str) -> Channel | None:
         """The party the transferor talks to on the replaced dialog, taken out of that
-        call (whose leg to the transferor ends); None if that call is not in
-        conversation (still ringing: it ends and the caller dials the target anew)."""
+        call (whose leg to the transferor ends); None if that dialog is not the
+        transferor's or its call is not in conversation (still ringing: it ends, and
+        the caller dials the target anew)."""
         replaced = self.switch.by_call_id(replaces.call_id)
-        if replaced is None:
+        if replaced is None or replaced.extension != transferor:
             return None
         talk = self.switch.talks.get(replaced.id)
         partner = talk.release(replaced) if talk is not None else None
         await replaced.hangup()
         return partner
 
-    async def transfer_blind(self, keep: Channel, target: str, records: Records, by: str) -> None:
-        """Send the transferred party to `target` as if `by` (the transferor's
-        extension) had dialled it: with its permission class, so a transfer never
-        reaches further than the transferor could call."""
-        trunk = keep.info.get("trunk") or ""
-        records.next(
-            cdrs.Cdr(keep.party, target, "inbound" if trunk else "internal",
-                     src_name=keep.party_name, trunk=trunk)
-        )  # fmt: skip
-        transferor = self.extension(by)
-        if transferor is None:
-            records.current.cause = "transferor unknown"
-            await self.refuse(keep, 403, "Forbidden")
-            return
+    def _next_record(self, records: Records, party: Channel, dst: str) -> cdrs.Cdr:
+        """Close the current CDR row and open the next part of the call: `party` (still
+        in the call) to `dst`."""
+        direction = "internal"
+        if party.trunk:
+            direction = "inbound" if party.direction == "in" else "outbound"
+        records.next(cdrs.Cdr(party.party, dst, direction, src_name=party.party_name,
+                              trunk=party.trunk))  # fmt: skip
+        return records.current
+
+    async def transfer_blind(
+        self, keep: Channel, target: str, records: Records, transferor: Extension
+    ) -> None:
+        """Send the transferred party to `target` as if the transferor had dialled it:
+        with its permission class, so a transfer never reaches further than the
+        transferor could call."""
+        self._next_record(records, keep, target)
         await self.dial_number(keep, records, target, transferor)
 
     # -- call park ----------------------------------------------------------------------
@@ -460,18 +500,18 @@ class Dialplan:
         """Hold `channel` in a slot with music until it is taken, gives up, or the park
         time runs out (then it rings the parker)."""
         slot = self.lot.free_slot(slot)
-        trunk = channel.info.get("trunk") or ""
-        records.next(cdrs.Cdr(channel.party, slot or PARK, "inbound" if trunk else "internal",
-                              src_name=channel.party_name, trunk=trunk))  # fmt: skip
-        record = records.current
+        record = self._next_record(records, channel, slot or PARK)
         if slot is None:
             record.cause = "no free parking slot"
             await self.refuse(channel, 503, "Parking full")
             return
-        parked = self.lot.parked[slot] = Parked(slot, channel, parker)
+        parked = self.lot.parked[slot] = Parked(slot, channel)
         log.info("call from %s parked at %s by %s", channel.party, slot, parker)
-        music = await channel.play([HOLD_MUSIC], loop=True)
+        music = None
+        done: set = set()
         try:
+            with contextlib.suppress(ChannelGone, *self.switch.transient):
+                music = await channel.play([HOLD_MUSIC], loop=True)
             done, _ = await asyncio.wait(
                 [parked.taken, channel.ended], timeout=self.park_timeout,
                 return_when=asyncio.FIRST_COMPLETED,
@@ -480,22 +520,25 @@ class Dialplan:
             del self.lot.parked[slot]
             if not parked.taken.done():
                 parked.taken.cancel()
-            await music.stop()
-        if parked.taken in done and not parked.taken.cancelled():
-            retriever = parked.taken.result()
-            record.answered(retriever.party)
-            await self.converse(channel, retriever, records, policy)
-            return
-        if channel.ended in done:
+            if music is not None:
+                await music.stop()
+        taken = parked.taken.result() if parked.taken in done else None
+        if not channel.alive:
             self._caller_left(channel, record)
+            if taken is not None:  # the caller left as someone took the call
+                await self.refuse(taken, 480, "The parked call has gone")
             return
-        record.disposition, record.cause, record.hangup_by = "no answer", "park timed out", "system"
+        if taken is not None:
+            record.answered(taken.party)
+            await self.converse(channel, taken, records, policy)
+            return
+        record.disposition, record.cause = "no answer", "park timed out"
+        record.hangup_by = "system"
         parker_ext = self.extension(parker)
         if parker_ext is None:
             await self.refuse(channel, 480, "Nobody to ring back")
             return
-        records.next(cdrs.Cdr(channel.party, parker, record.direction,
-                              src_name=channel.party_name, trunk=trunk))  # fmt: skip
+        self._next_record(records, channel, parker)
         await self.call_extension(channel, records, parker_ext, policy)
 
     async def retrieve(self, channel: Channel, records: Records, slot: str) -> None:
@@ -529,7 +572,8 @@ class Dialplan:
         """Nobody answered: a busy tone as early media, then 480 (voicemail will take
         this over where a box is enabled)."""
         with contextlib.suppress(ChannelGone, *self.switch.transient):
-            await channel.progress()
+            if channel.state != "answered":  # a transferred party is answered already
+                await channel.progress()
             await channel.tone("busy")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(channel.ended), NO_ANSWER_TONE_SECONDS)

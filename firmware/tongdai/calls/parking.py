@@ -10,22 +10,16 @@ says its number), then completes an attended transfer to that call.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 
+from tongdai.calls.features import SLOTS
 from tongdai.calls.switch import Channel
-
-PARK = "70"
-SLOTS = tuple(str(n) for n in range(71, 80))
-PARK_TIMEOUT = 120.0  # seconds before a parked call rings back whoever parked it
 
 
 @dataclass
 class Parked:
     slot: str
     channel: Channel
-    parker: str  # the extension that parked it
-    since: float = field(default_factory=time.time)
     taken: asyncio.Future[Channel] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -38,11 +32,12 @@ class ParkingLot:
         self.reserved: dict[str, str] = {}  # Call-ID of an announcing call -> its slot
 
     def free_slot(self, wanted: str | None = None) -> str | None:
-        """`wanted` if it is a free slot (or reserved and handed in), else the first free
-        one when none was asked for; None when there is none."""
+        """`wanted` if it is a slot neither parked in nor reserved by an announcing
+        call (a reservation is handed in by popping it first), else the first such slot
+        when none was asked for; None when there is none."""
         taken = set(self.parked) | set(self.reserved.values())
         if wanted is not None:
-            return wanted if wanted in self.slots and wanted not in self.parked else None
+            return wanted if wanted in self.slots and wanted not in taken else None
         return next((s for s in self.slots if s not in taken), None)
 
     def reserve(self, call_id: str) -> str | None:

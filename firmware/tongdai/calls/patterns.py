@@ -37,8 +37,11 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         elif c == "[":
             end = pattern.find("]", i)
             body = pattern[i + 1 : end] if end > 0 else ""
-            if not re.fullmatch(r"(\d(-\d)?)+", body):
-                raise PatternError(f"pattern {pattern!r}: a [...] set lists digits or ranges")
+            ranges = re.findall(r"\d-\d", body)
+            if not re.fullmatch(r"(\d(-\d)?)+", body) or any(r[0] > r[2] for r in ranges):
+                raise PatternError(
+                    f"pattern {pattern!r}: a [...] set lists digits or rising ranges like 1-5"
+                )
             out.append(f"[{body}]")
             i = end
         elif c in ".!" and i == len(pattern) - 1:

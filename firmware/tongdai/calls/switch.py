@@ -52,6 +52,8 @@ class Channel:
         # outside number, and a name (set by whoever routes the call).
         self.party = ""
         self.party_name = ""
+        self.extension: str | None = None  # set when the party is one of our extensions
+        self.trunk = ""  # the trunk this leg runs over, if any
         self.state = "incoming" if direction == "in" else "calling"
         self.media = "down"
         self.last_code = 0
@@ -229,8 +231,10 @@ class Switch:
                 return channel
         return None
 
-    async def bridge(self, *channels: Channel) -> str:
-        bridge = self.new_id("b")
+    async def bridge(self, *channels: Channel, bridge: str | None = None) -> str:
+        """A new bridge holding the channels. Pass `bridge` (from new_id) to know its
+        name even when adding a channel fails, so it can be destroyed."""
+        bridge = bridge or self.new_id("b")
         await self.request("bridge_create", bridge=bridge)
         for channel in channels:
             await self.request("bridge_add", bridge=bridge, channel=channel.id)

@@ -47,9 +47,9 @@ class Transfer:
 
 @dataclass(frozen=True)
 class HandedOver:
-    """Another call's attended transfer took `partner` out of this call."""
+    """Another call's attended transfer took the party talking to `replaced` out of
+    this call."""
 
-    partner: Channel
     replaced: Channel
 
 
@@ -106,7 +106,7 @@ class Talk:
         """Give `channel`'s partner to another call (that call's attended transfer
         replaces `channel`); this talk then ends without hanging the partner up."""
         partner = self.other(channel)
-        self.handover = HandedOver(partner, channel)
+        self.handover = HandedOver(channel)
         self._unregister()
         self._wake.set()
         return partner
@@ -114,17 +114,24 @@ class Talk:
     async def run(self) -> Outcome:
         """Returns how the call stopped; a Hangup's `by` is "a", "b" or "system"."""
         switch = self.switch
-        self.bridge = await switch.bridge(self.a, self.b)
+        relays: list[asyncio.Task] = []
         for channel in (self.a, self.b):
             switch.talks[channel.id] = self
             channel.on_change.append(self._changed)
-        if self.recorder is not None and self.record == "always":
-            await self.recorder.start(self.bridge)
-        relays = [
-            asyncio.create_task(self._relay_digits(src, self.other(src)))
-            for src in (self.a, self.b)
-        ]
+            while not channel.transfers.empty():  # a REFER from before this call: stale
+                channel.transfers.get_nowait()
         try:
+            self.bridge = switch.new_id("b")
+            await switch.bridge(self.a, self.b, bridge=self.bridge)
+            if self.recorder is not None and self.record == "always":
+                try:
+                    await self.recorder.start(self.bridge)
+                except switch.transient as exc:  # the call goes on unrecorded
+                    log.error("recording %s could not start: %s", self.recorder.file, exc)
+            relays = [
+                asyncio.create_task(self._relay_digits(src, self.other(src)))
+                for src in (self.a, self.b)
+            ]
             while True:
                 outcome = self._outcome()
                 if outcome is not None:
@@ -148,8 +155,9 @@ class Talk:
                     await playback.stop()
             if self.recorder is not None:
                 await self.recorder.stop()
-            with contextlib.suppress(*switch.transient):
-                await switch.request("bridge_destroy", bridge=self.bridge)
+            if self.bridge:
+                with contextlib.suppress(*switch.transient):
+                    await switch.request("bridge_destroy", bridge=self.bridge)
 
     # -- what ends the talk -------------------------------------------------------------
 

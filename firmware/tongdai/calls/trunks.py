@@ -3,6 +3,7 @@ calls each carries now (the per-trunk limit counts both directions)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -46,7 +47,8 @@ class TrunkCalls:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.active: dict[str, set[str]] = {}
+        self.active: dict[str, set[str]] = {}  # trunk -> channel ids and claims
+        self._claims = itertools.count(1)
 
     def get(self, name: str) -> Trunk | None:
         rows = list(self.db.query("SELECT * FROM trunks WHERE name = ?", [name]))
@@ -61,17 +63,24 @@ class TrunkCalls:
     def full(self, trunk: Trunk) -> bool:
         return 0 < trunk.max_calls <= len(self.active.get(trunk.name, ()))
 
-    def count(self, name: str) -> int:
-        return len(self.active.get(name, ()))
+    def claim(self, trunk: Trunk) -> str:
+        """Hold a place on the trunk while a call to it is being placed (`release` it,
+        or hand it to the leg with `carry`), so two calls cannot both take the last."""
+        token = f"claim-{next(self._claims)}"
+        self.active.setdefault(trunk.name, set()).add(token)
+        return token
 
-    def carry(self, trunk: Trunk, channel: Channel) -> None:
-        """Count `channel` against the trunk until it ends."""
-        calls = self.active.setdefault(trunk.name, set())
-        calls.add(channel.id)
-
-        def ended(_future) -> None:
-            calls.discard(channel.id)
-            if not calls and self.active.get(trunk.name) is calls:
+    def release(self, trunk: Trunk, key: str) -> None:
+        calls = self.active.get(trunk.name)
+        if calls is not None:
+            calls.discard(key)
+            if not calls:
                 del self.active[trunk.name]
 
-        channel.ended.add_done_callback(ended)
+    def carry(self, trunk: Trunk, channel: Channel, claim: str | None = None) -> None:
+        """Count `channel` against the trunk until it ends (in place of `claim`)."""
+        channel.trunk = trunk.name
+        self.active.setdefault(trunk.name, set()).add(channel.id)
+        if claim is not None:
+            self.release(trunk, claim)
+        channel.ended.add_done_callback(lambda _: self.release(trunk, channel.id))

@@ -56,7 +56,9 @@ Events:
     dtmf            channel, digit, method (rfc4733|info)
     transfer        channel, to (the REFER's Refer-To value, as sent: it may carry
                     ?Replaces=...). The engine has already accepted the REFER and told
-                    the phone it succeeded; the main process does the transfer.
+                    the phone it succeeded (pjsua cannot wait for the main process to
+                    decide); the main process does the transfer, or ignores it (a REFER
+                    from a provider's leg, a party no longer in a call).
     playback_end    playback, reason (done|stopped|dtmf|channel_gone)
     recording_end   recording, reason (stopped|channel_gone)
 

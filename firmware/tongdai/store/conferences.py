@@ -7,6 +7,7 @@ import re
 import argon2
 import sqlite_utils
 
+from tongdai.calls.features import RESERVED_NUMBERS
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 
@@ -34,6 +35,8 @@ def add(
         raise ConferenceError(f"number: room {number} already exists")
     if db["extensions"].count_where("number = ?", [number]):
         raise ConferenceError(f"number: {number} is an extension")
+    if number in RESERVED_NUMBERS:
+        raise ConferenceError(f"number: {number} is the park code or a parking slot (70-79)")
     if pin and not PIN_RE.match(pin):
         raise ConferenceError("pin: 4 to 12 digits")
     if not 2 <= max_members <= 50:

@@ -7,6 +7,7 @@ import secrets
 
 import sqlite_utils
 
+from tongdai.calls.features import RESERVED_NUMBERS
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 
@@ -55,6 +56,8 @@ def add(
         raise ExtensionError(f"number: extension {number} already exists")
     if db["conference_rooms"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: {number} is a conference room")
+    if number in RESERVED_NUMBERS:
+        raise ExtensionError(f"number: {number} is the park code or a parking slot (70-79)")
     secret = secret or generate_secret()
     with db.atomic():
         db["extensions"].insert(
