@@ -57,6 +57,7 @@ from sip_register import (
     BenchError,
     cpu_seconds,
     free_port,
+    proc_kib,
     process_tree,
     rss_kib,
     stop,
@@ -106,13 +107,7 @@ class Step:
 
 
 def pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return proc_kib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def ensure_tools() -> None:

@@ -248,9 +248,14 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def rss_kib(pid: int) -> int:
+    return proc_kib(f"/proc/{pid}/status", "VmRSS:")
+
+
+def proc_kib(path: str, key: str) -> int:
+    """A "key: N kB" figure from a /proc file (0 when the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass

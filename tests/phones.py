@@ -62,6 +62,12 @@ class Phone:
             if m := rx.search(line):
                 return m
 
+    def autoanswer(self, code: int) -> None:
+        """Answer calls at once with `code` from now on (acknowledged before returning,
+        so a call placed next cannot find the phone still ringing as before)."""
+        self.send(f"autoanswer {code}")
+        self.expect(rf"^AUTOANSWER {code}$")
+
     def drain(self) -> list[str]:
         """Every line printed so far (those not yet expected are taken in now)."""
         while not self.lines.empty():

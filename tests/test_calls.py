@@ -83,7 +83,7 @@ def _second_call_is_answered_and_recorded(box, alice: Phone, bob: Phone) -> None
 
 def test_busy_and_not_registered(box, phones):
     alice, bob = phones("201"), phones("202")
-    bob.send("autoanswer 486")
+    bob.autoanswer(486)
     alice.send("call 202")
     alice.expect(r"^STATE disconnected 486")
     alice.send("call 203")  # nobody registered there

@@ -110,7 +110,7 @@ def test_outbound_route_rewrites_the_number_and_presents_the_route_caller_id(
 
 def test_permission_classes_refuse_calls_out_but_emergency_always_goes(box, phones, provider):
     carrier = provider("vnpt")
-    carrier.send("autoanswer 200")
+    carrier.autoanswer(200)
     _add(box, "route", "out", "intl", "--pattern", "00.", "--trunks", "vnpt",
          "--class", "international")  # fmt: skip
     _add(box, "route", "out", "emergency", "--pattern", "11[345]", "--trunks", "vnpt",
@@ -144,9 +144,9 @@ def test_permission_classes_refuse_calls_out_but_emergency_always_goes(box, phon
 
 def test_failover_to_the_next_trunk_and_the_per_trunk_call_limit(box, phones, provider):
     broken = provider("broken")
-    broken.send("autoanswer 503")  # a provider failing every call
+    broken.autoanswer(503)  # a provider failing every call
     good = provider("good", options=("--max-calls", "1"))
-    good.send("autoanswer 200")
+    good.autoanswer(200)
     _add(box, "route", "out", "all", "--pattern", "0.", "--trunks", "broken,good",
          "--class", "national")  # fmt: skip
     alice, bob = phones("201"), phones("202")

@@ -23,8 +23,9 @@ and advertised on 127.0.0.1. Commands on stdin, one per line:
     unregister | quit
 
 Lines printed (flushed):
-    STARTED | REG <code> <expires> | INCOMING <from> #N | STATE <state> <code> #N
-    MEDIA <up|hold|down> #N | DTMF <digit> | RECORDED <path> | XFER <code> | ERROR <text>
+    STARTED | AUTOANSWER <code> | REG <code> <expires> | INCOMING <from> TO <to> #N
+    STATE <state> <code> #N | MEDIA <up|hold|down> #N | DTMF <digit> | RECORDED <path>
+    XFER <code> | ERROR <text>
     (#N: the call it is about, numbered from 1 in the order calls began)
 
     python tests/peers/pjsua_phone.py --registrar 127.0.0.1:5060 --user 201 \
@@ -170,6 +171,7 @@ class Phone(pj.Account):
                 self.call.hangup(op)
         elif name == "autoanswer":
             self.autoanswer = int(arg)
+            say("AUTOANSWER", self.autoanswer)
         elif name == "tone":
             self.tone_hz = int(arg)
             self.tone = pj.ToneGenerator()
