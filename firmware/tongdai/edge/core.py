@@ -181,11 +181,11 @@ class Edge:
         self.stats.request(msg.method)
         # A retransmission (RFC 3261 branch) is answered from memory before any more work,
         # so a client retrying under load costs little.
-        top, key = self._quick_key(msg)
+        vias, top, key = self._quick_key(msg)
         if key is not None and self._answered(key, msg.method, now):
             return
         try:
-            checked = check_request(msg, top)
+            checked = check_request(msg, vias, top)
         except SipError as err:
             self.stats.malformed += 1
             self._reject_malformed(msg, err, flow)
@@ -209,19 +209,20 @@ class Edge:
         return action in ("resend", "absorb")
 
     @staticmethod
-    def _quick_key(msg: Request) -> tuple[Via | None, tuple | None]:
-        """The top Via, and the transaction key from it alone when it has an RFC 3261 branch."""
+    def _quick_key(msg: Request) -> tuple[list[str], Via | None, tuple | None]:
+        """The Via values, the top one parsed, and the transaction key from it alone when it
+        has an RFC 3261 branch. The first two are for `check_request`, not to split again."""
         vias = msg.headers.values("Via")
         if not vias:
-            return None, None
+            return vias, None, None
         try:
             top = parse_via(vias[0])
         except SipError:
-            return None, None
+            return vias, None, None
         branch = top.branch
         if not branch or not branch.startswith(MAGIC) or len(branch) <= len(MAGIC):
-            return top, None
-        return top, server_key(msg, top, None)
+            return vias, top, None
+        return vias, top, server_key(msg, top, None)
 
     def handle_response(self, resp: Response, flow, now: float, from_media: bool) -> None:
         """Responses to requests the edge sent itself (qualify) or relays (the proxy)."""
@@ -394,9 +395,11 @@ class Edge:
                 tsx.owner.on_timeout(now)
 
     def next_deadline(self) -> float | None:
-        deadlines = (self.transactions.next_deadline(), self.client.next_deadline())
-        times = [t for t in deadlines if t is not None]
-        return min(times) if times else None
+        # Asked after every message: no list, no min() call.
+        server, client = self.transactions.next_deadline(), self.client.next_deadline()
+        if server is None or (client is not None and client < server):
+            return client
+        return server
 
     # -- answering -----------------------------------------------------------------------------
 

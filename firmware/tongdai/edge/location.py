@@ -6,26 +6,68 @@ database in batches by `flush()`; times are UNIX seconds.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Hashable
 
+_FIELDS = (
+    "aor", "contact", "expires_at", "call_id", "cseq", "transport", "source", "registered_at",
+    "q", "instance", "user_agent", "flow", "reachable", "next_qualify",
+)  # fmt: skip
 
-@dataclasses.dataclass(slots=True)
+
 class Binding:
-    aor: str  # the extension number
-    contact: str  # Contact URI as sent
-    expires_at: float
-    call_id: str
-    cseq: int
-    transport: str  # UDP / TCP / TLS
-    source: tuple[str, int]  # where the REGISTER came from (after NAT)
-    registered_at: float
-    q: float | None = None
-    instance: str | None = None
-    user_agent: str = ""
-    flow: Hashable | None = None  # the live flow (a TCP/TLS connection); not persisted
-    reachable: bool = True
-    next_qualify: float = 0.0  # 0: not scheduled yet
+    """One registered contact. Compiled, it is an extension type (location.pxd): the registrar
+    makes one for every registration, and a dataclass's generated __init__ would run
+    interpreted. Equality and repr are the dataclass's it replaces."""
+
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        aor: str,  # the extension number
+        contact: str,  # Contact URI as sent
+        expires_at: float,
+        call_id: str,
+        cseq: int,
+        transport: str,  # UDP / TCP / TLS
+        source: tuple[str, int],  # where the REGISTER came from (after NAT)
+        registered_at: float,
+        q: float | None = None,
+        instance: str | None = None,
+        user_agent: str = "",
+        flow: Hashable | None = None,  # the live flow (a TCP/TLS connection); not persisted
+        reachable: bool = True,
+        next_qualify: float = 0.0,  # 0: not scheduled yet
+    ) -> None:
+        self.aor = aor
+        self.contact = contact
+        self.expires_at = expires_at
+        self.call_id = call_id
+        self.cseq = cseq
+        self.transport = transport
+        self.source = source
+        self.registered_at = registered_at
+        self.q = q
+        self.instance = instance
+        self.user_agent = user_agent
+        self.flow = flow
+        self.reachable = reachable
+        self.next_qualify = next_qualify
+
+    def _astuple(self) -> tuple:
+        return (
+            self.aor, self.contact, self.expires_at, self.call_id, self.cseq, self.transport,
+            self.source, self.registered_at, self.q, self.instance, self.user_agent, self.flow,
+            self.reachable, self.next_qualify,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(f"{n}={v!r}" for n, v in zip(_FIELDS, self._astuple(), strict=True))
+        return f"Binding({pairs})"
 
     def row(self) -> dict:
         return {

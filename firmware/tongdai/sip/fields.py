@@ -144,17 +144,15 @@ def parse_credentials(value: str) -> tuple[str, dict[str, str]]:
     scheme, _, rest = value.strip().partition(" ")
     if not scheme:
         raise SipError("bad credentials")
+    # One split finds every name=value at once (no match objects); the parameters are
+    # well formed exactly when nothing lies between, before or after them.
+    parts = _AUTH_PARAM_RE.split(rest.strip())
+    if any(parts[::3]):
+        raise SipError("bad credentials")
     params: dict[str, str] = {}
-    rest = rest.strip()
-    pos = 0
-    for m in _AUTH_PARAM_RE.finditer(rest):
-        if m.start() != pos:
-            raise SipError("bad credentials")
-        value = m.group(2)
+    for i in range(1, len(parts), 3):
+        value = parts[i + 1]
         if value[0] == '"':
             value = unquote(value)
-        params[m.group(1).lower()] = value
-        pos = m.end()
-    if pos != len(rest):
-        raise SipError("bad credentials")
+        params[parts[i].lower()] = value
     return scheme, params

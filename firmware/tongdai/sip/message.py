@@ -153,30 +153,18 @@ def parse(data: bytes) -> Request | Response:
     terminated = end >= 0
     head = data[start:end] if terminated else data[start:].rstrip(b"\r\n")
     text = head.decode("utf-8", "surrogateescape")
-    if "\n " in text or "\n\t" in text:
+    lines = text.split("\r\n")
+    bare_lf = text.count("\n") != len(lines) - 1  # some lines end with a bare LF
+    if bare_lf:
+        lines = _lines(text)
+    fields, problem = _fields(lines, False)
+    if fields is None:  # folded lines (RFC 3261 7.3.1), rare: unfold and read again
         text = _FOLD_RE.sub(" ", text)
-    bare_lf = head.count(b"\n") != head.count(b"\r\n")  # no copy of the head on the hot path
-    lines = _lines(text) if bare_lf else text.split("\r\n")
+        lines = _lines(text) if bare_lf else text.split("\r\n")
+        fields, problem = _fields(lines, True)
     first = lines[0]
     if not first:
         raise SipError("empty message")
-    fields = []
-    problem = None
-    known = _KNOWN_NAMES
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        lower = name.lower()
-        names = known.get(lower)
-        if names is None:
-            if not colon or not TOKEN_RE.fullmatch(name):
-                problem = problem or "malformed header line"
-                continue
-            names = (lower, name)
-        elif not colon:
-            problem = problem or "malformed header line"
-            continue
-        fields.append((names[0], names[1], value.strip(" \t")))
     headers = Headers._from_parsed(fields)
     msg = _start_line(first, headers)
     if isinstance(msg, SipError):
@@ -206,8 +194,37 @@ def _lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
-# lower-case name -> (key, canonical name), compact forms included
+def _fields(lines: list, unfolded: bool) -> tuple:
+    """The header fields after the start line, and the first problem met (None: none).
+    (None, None) when a line continues the one before (folding) in lines not unfolded yet."""
+    fields = []
+    problem = None
+    known = _KNOWN_NAMES
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        name = name.rstrip(" \t")
+        names = known.get(name)
+        if names is None:
+            lower = name.lower()
+            names = known.get(lower)
+            if names is None:
+                if not unfolded and line.startswith((" ", "\t")):
+                    return None, None
+                if not colon or not TOKEN_RE.fullmatch(name):
+                    problem = problem or "malformed header line"
+                    continue
+                names = (lower, name)
+        if not colon:
+            problem = problem or "malformed header line"
+            continue
+        fields.append((names[0], names[1], value.strip(" \t")))
+    return fields, problem
+
+
+# lower-case name -> (key, canonical name), compact forms included; the canonical names
+# too, as most senders write them, so that most lines need no lower-casing
 _KNOWN_NAMES = {low: (name.lower(), name) for low, name in _CANONICAL.items()}
+_KNOWN_NAMES.update({names[1]: names for names in _KNOWN_NAMES.values()})
 
 
 def _start_line(line: str, headers: Headers) -> Request | Response | SipError:
@@ -224,9 +241,10 @@ def _start_line(line: str, headers: Headers) -> Request | Response | SipError:
     partial = Request(method, parts[1] if len(parts) > 1 else "", headers)
     if len(parts) != 3 or not all(parts):
         return _partial(partial, "bad request line")
-    if not TOKEN_RE.fullmatch(method):
+    # The usual method and version spare the regular expressions.
+    if method not in METHODS and not TOKEN_RE.fullmatch(method):
         return _partial(partial, "bad method")
-    if not _VERSION_RE.fullmatch(parts[2]):
+    if parts[2] != "SIP/2.0" and not _VERSION_RE.fullmatch(parts[2]):
         return _partial(partial, "bad SIP version")
     partial.version = parts[2]
     return partial

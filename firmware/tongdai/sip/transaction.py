@@ -112,10 +112,11 @@ class ServerTransactions:
         heapq.heappush(self._heap, (when, next(_seq), key))
 
     def next_deadline(self) -> float | None:
-        times = [self._order[0][0]] if self._order else []
-        if self._heap:
-            times.append(self._heap[0][0])
-        return min(times) if times else None
+        done = self._order[0][0] if self._order else None
+        if not self._heap:
+            return done
+        invite = self._heap[0][0]
+        return invite if done is None or invite < done else done
 
     def expire(self, now: float) -> list[tuple[bytes, Hashable]]:
         """Forget finished transactions; return INVITE responses due for retransmission."""

@@ -56,10 +56,11 @@ class Checked:
         return f"Checked({pairs})"
 
 
-def check_request(req: Request, top: Via | None = None) -> Checked:
+def check_request(req: Request, values: list[str] | None = None, top: Via | None = None) -> Checked:
     """Raise SipError (with the status to answer) unless the request is well formed.
 
-    `top` is the top Via when the caller parsed it already."""
+    `values` are the request's Via values and `top` the first one parsed, when the caller
+    has them already."""
     if req.version.upper() != "SIP/2.0":
         raise SipError("SIP version not supported", status=505)
     headers = req.headers
@@ -83,7 +84,8 @@ def check_request(req: Request, top: Via | None = None) -> Checked:
         raise SipError("unsupported URI scheme", status=416)
     if uri.headers:
         raise SipError("headers in the Request-URI")
-    values = headers.values("Via")
+    if values is None:
+        values = headers.values("Via")
     if not values:
         raise SipError("missing Via")
     vias = [top if top is not None else parse_via(values[0])]
