@@ -9,7 +9,8 @@ What it measures, with SIPp (tests/sipp/register.xml) as the phones:
   The offered rate is stepped up (RATES, STEP_SECONDS each); a step is sustained when
   fewer than 0.1% of its calls failed, retransmissions stayed under 1% of calls and
   the completed rate reached 95% of the offered one. Stepping stops at the first step
-  that is not sustained; the best sustained completed rate (SuccessfulCall(C) / elapsed
+  that is not sustained, and three more steps halve the gap between it and the last
+  sustained one; the best sustained completed rate (SuccessfulCall(C) / elapsed
   time of the step: stricter than SIPp's CallRate(C), which counts calls started) is
   the registrar's figure. The CPU each side used in a step is
   printed, so a peer that is faster than SIPp can drive on one core shows as such.
@@ -71,6 +72,7 @@ KAMAILIO_CHILDREN = 1
 RATES = (1000, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000, 7000, 8000, 10000, 12000)
 RATES += (15000, 17500, 20000, 25000, 30000)  # offered calls per second, one step each
 STEP_SECONDS = 10
+REFINE_STEPS = 3  # halvings between the last sustained step and the first failed one
 SIPP_BUFFER = 4 * 1024 * 1024  # socket buffers: its 64 KiB default drops responses above ~8000/s
 MAX_FAILED = 0.001  # of calls
 MAX_RETRANSMISSIONS = 0.01  # per call
@@ -499,18 +501,36 @@ def sipp(server: Server, workdir: Path, rate: int, count: int) -> Run:
 
 
 def find_peak(server: Server, workdir: Path) -> Peak:
-    """Step the offered rate up until a step is not sustained."""
+    """Step the offered rate up until a step is not sustained, then narrow the peak down
+    between the last sustained rate and that one (REFINE_STEPS halvings), so neither
+    registrar's figure depends on where the fixed steps happen to fall."""
     print(f"\n{server.name}: stepping the offered rate, {STEP_SECONDS} s per step")
-    best = None
-    for rate in RATES:
+    best = stopper = None
+
+    def step(rate: int) -> Run:
+        nonlocal best
         run = sipp(server, workdir, rate, rate * STEP_SECONDS)
         print(f"  {run.describe()}  {'ok' if run.sustained() else 'NOT sustained'}", flush=True)
-        if not run.sustained():
-            return Peak(server.name, server.setup, best, run)
-        if best is None or run.completed_rate > best.completed_rate:
+        if run.sustained() and (best is None or run.completed_rate > best.completed_rate):
             best = run
         time.sleep(2)  # let retransmission timers and queues drain
-    return Peak(server.name, server.setup, best, None)
+        return run
+
+    for rate in RATES:
+        if not (run := step(rate)).sustained():
+            stopper = run
+            break
+    if stopper is not None and best is not None:
+        low, high = best.offered, stopper.offered
+        for _ in range(REFINE_STEPS):
+            mid = int(round((low + high) / 2, -2))
+            if mid in (low, high):
+                break
+            if step(mid).sustained():
+                low = mid
+            else:
+                high = mid
+    return Peak(server.name, server.setup, best, stopper)
 
 
 # -- Tongdai's memory and storm ------------------------------------------------------------
