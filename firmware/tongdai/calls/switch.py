@@ -109,9 +109,6 @@ class Channel:
     async def wait_answered(self, timeout: float | None = None) -> None:
         await self._wait(self.answered, timeout)
 
-    async def wait_media(self, timeout: float | None = None) -> None:
-        await self._wait(self.media_up, timeout)
-
     async def _wait(self, event: asyncio.Event, timeout: float | None) -> None:
         waiter = asyncio.ensure_future(event.wait())
         try:
