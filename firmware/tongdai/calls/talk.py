@@ -22,6 +22,8 @@ from tongdai.sip.errors import SipError
 from tongdai.sip.fields import parse_name_addr
 from tongdai.sip.uri import SipUri
 
+HANGUP_GRACE_SECONDS = 2.0  # how long a failed bridge waits for the hang-up's event
+
 log = logging.getLogger("tongdai.calls")
 
 
@@ -122,7 +124,15 @@ class Talk:
                 channel.transfers.get_nowait()
         try:
             self.bridge = switch.new_id("b")
-            await switch.bridge(self.a, self.b, bridge=self.bridge)
+            try:
+                await switch.bridge(self.a, self.b, bridge=self.bridge)
+            except switch.transient:
+                # A party hanging up as the call is answered makes bridging fail: that
+                # is their hang-up, not a media fault (its event may come a moment later).
+                gone = await self._hung_up_meanwhile()
+                if gone is None:
+                    raise
+                return gone
             if self.recorder is not None and self.record == "always":
                 try:
                     await self.recorder.start(self.bridge)
@@ -181,6 +191,15 @@ class Talk:
                 by = "system" if hangup.by == "engine" else ("a" if channel is self.a else "b")
                 return Hangup(hangup.code, hangup.reason, by)
         return None
+
+    async def _hung_up_meanwhile(self) -> Hangup | None:
+        await asyncio.wait(
+            [self.a.ended, self.b.ended],
+            timeout=HANGUP_GRACE_SECONDS,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        outcome = self._outcome()
+        return outcome if isinstance(outcome, Hangup) else None
 
     def _changed(self, _channel: Channel) -> None:
         self._wake.set()
