@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test build deps test-deps venv pjsua2 ext web prompts lint bench bench-sip bench-media clean distclean
+.PHONY: run test build deps test-deps venv pjsua2 ext web prompts lint bench bench-deps bench-acd bench-sip bench-media clean distclean
 
 run: build
 	$(VENV)/bin/tongdai run
@@ -56,10 +56,17 @@ web/static/vendor/.built: web/package.json web/package-lock.json web/build.mjs
 lint: test-deps
 	$(VENV)/bin/ruff check firmware ext tests bench setup.py
 
-bench: build
-	$(PY) bench/acd_core.py
+bench: build bench-deps
+	$(PY) bench/acd.py
 	$(PY) bench/sip_register.py
 	$(PY) bench/media_calls.py
+
+bench-deps: venv
+	@$(PIP) install -e '.[bench]' --no-build-isolation
+
+# ACD simulation speed: the compiled core, the same core interpreted, and a SimPy model.
+bench-acd: build bench-deps
+	$(PY) bench/acd.py
 
 # SIP registrations per second, Tongdai against Kamailio, one core each (installs
 # SIPp and Kamailio with apt-get when missing).

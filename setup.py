@@ -26,10 +26,18 @@ if os.environ.get("TONGDAI_PURE_PYTHON") != "1":
             "edge.guard", "edge.location", "edge.registrar", "edge.core",
         )
     ]  # fmt: skip
+    # Cython finds a module's .pxd by the module's dotted name; ext/ is not laid out as
+    # tongdai/acdcore/, so the ACD core's .pxd is linked under that name for it.
+    pxd_dir = os.path.join("build", "pxd")
+    os.makedirs(os.path.join(pxd_dir, "tongdai", "acdcore"), exist_ok=True)
+    link = os.path.join(pxd_dir, "tongdai", "acdcore", "core.pxd")
+    if not os.path.islink(link):
+        os.symlink(os.path.abspath(os.path.join("ext", "core.pxd")), link)
     ext_modules = cythonize(
         [Extension("tongdai.acdcore.core", ["ext/core.py"])]
         + [Extension(m, ["firmware/" + m.replace(".", "/") + ".py"]) for m in hot_path],
         compiler_directives={"language_level": "3"},
+        include_path=[pxd_dir],
         nthreads=os.cpu_count() or 1,
         quiet=True,
     )
@@ -63,6 +71,7 @@ setup(
             "pytest-timeout",
             "ruff",
         ],
+        "bench": ["simpy"],
     },
     entry_points={"console_scripts": ["tongdai = tongdai.cli:main"]},
     classifiers=[

@@ -1,65 +1,225 @@
 # C types for core.py when Cython compiles it (the .py stays plain Python).
 cimport cython
 
+cdef double INF
+cdef unsigned int MASK32
+cdef int LOGGED_OUT, AVAILABLE, RESERVED, ON_CALL, WRAP_UP, PAUSED
+cdef int RING_ALL, LONGEST_IDLE, ROUND_ROBIN, FEWEST_CALLS, LEAST_TALK_TIME, LINEAR
+cdef int RANDOM, WEIGHTED_RANDOM, SKILLS
+cdef int EMPTY_NEVER, EMPTY_NO_AGENTS, EMPTY_NO_READY, REFUSED_FULL, REFUSED_EMPTY
+cdef int OFFER, CANCEL, RING_TIMEOUT, TIMEOUT, LEAVE_EMPTY, AUTOPAUSE
+cdef int WAITING, RINGING, ANSWERED, GONE
+cdef int T_WRAP, T_REST, T_RING, T_RETRY, T_MAX_WAIT, T_SIM_HANGUP, T_SIM_ABANDON
+cdef double IDLE_SCALE, DECAY
+cdef long HANDLE_WINDOW, HANDLE_PRIOR
+
+@cython.final
+cdef class Rng:
+    cdef public unsigned int s0, s1, s2, s3
+
+    @cython.locals(s0="unsigned int", s1="unsigned int", s2="unsigned int",
+                   s3="unsigned int", x="unsigned int", result="unsigned int",
+                   t="unsigned int")
+    cpdef unsigned int next_u32(self)
+    @cython.locals(a="unsigned int", b="unsigned int")
+    cpdef double random(self)
+    cpdef double exponential(self, double mean)
+    cpdef long below(self, long n)
+
+
+@cython.freelist(256)
+@cython.final
+@cython.no_gc  # (the core breaks every cycle through a timer when it fires or is dropped)
+cdef class Timer:
+    cdef public double at
+    cdef public long long seq
+    cdef public int kind
+    cdef public object target
+    cdef public bint dead
+
+
+@cython.final
+cdef class Timers:
+    cdef public list heap
+    cdef public long long seq
+
+    @cython.locals(timer=Timer, parent=Timer, i=Py_ssize_t, up=Py_ssize_t)
+    cpdef Timer add(self, double at, int kind, object target)
+    @cython.locals(top=Timer)
+    cpdef double peek(self)
+    cpdef Timer pop(self)
+    @cython.locals(top=Timer, last=Timer, c=Timer, d=Timer, i=Py_ssize_t,
+                   child=Py_ssize_t, n=Py_ssize_t)
+    cdef Timer _pop_top(self)
+
+
+@cython.final
+cdef class Stats:
+    cdef public double since
+    cdef public long offered, answered, answered_in_sl, abandoned, short_abandoned
+    cdef public long timed_out, left_empty, refused, callbacks, completed, wraps
+    cdef public double wait_answered, wait_abandoned, longest_answered, talk, wrap
+
+
+@cython.freelist(64)
+@cython.final
 cdef class Agent:
-    cdef public str id
-    cdef public int state
-    cdef public double state_since
-    cdef public double idle_since
-    cdef public double wrap_until
-    cdef public long calls_taken
-    cdef public str pause_reason
-    cdef public str call_id
-
-cdef class Member:
-    cdef public Agent agent
-    cdef public int penalty
-    cdef public int order
-
-cdef class Call:
-    cdef public str id
-    cdef public str queue
-    cdef public int priority
-    cdef public double entered
-    cdef public long seq
-    cdef public str offered_to
-
-cdef class Queue:
+    cdef public long id
     cdef public str name
-    cdef public str strategy
-    cdef public double wrap_up
-    cdef public dict members
-    cdef public int rr_last
+    cdef public int state
+    cdef public double since, idle_since
+    cdef public bint ready, resting
+    cdef public Timer timer
+    cdef public Call call
+    cdef public Member member
+    cdef public double answered_at, wrap_from
+    cdef public str pause_reason
+    cdef public bint pause_pending, logout_pending
+    cdef public long no_answers, max_no_answer
+    cdef public double reject_delay, busy_delay, no_answer_delay
+    cdef public list members
+    cdef public long offered, answered
+    cdef public double counted_since, t_available, t_ringing, t_talking, t_wrapping
+    cdef public double t_paused
 
+
+@cython.final
+cdef class Member:
+    cdef public Queue queue
+    cdef public Agent agent
+    cdef public long penalty, level
+    cdef public double weight
+    cdef public long order, calls
+    cdef public double talk
+
+
+@cython.freelist(256)
+@cython.final
+cdef class Call:
+    cdef public long id
+    cdef public Queue queue
+    cdef public long priority
+    cdef public double entered
+    cdef public long long seq
+    cdef public int state
+    cdef public double ready_at
+    cdef public list ringing
+    cdef public Timer ring_timer, wait_timer, retry_timer, sim_timer
+    cdef public long first_position
+    cdef public bint callback
+    cdef public double ewt
+
+
+@cython.final
+cdef class Queue:
+    cdef public long id
+    cdef public str name
+    cdef public int strategy
+    cdef public double ring_timeout, retry, wrap_up, max_wait
+    cdef public long max_len
+    cdef public double sl_seconds, short_abandon
+    cdef public int join_empty, leave_empty
+    cdef public list members, waiting
+    cdef public long rr_last
+    cdef public double handle_estimate
+    cdef public long handled
+    cdef public double wait_exposure, abandon_weight
+    cdef public Stats stats, total
+
+
+@cython.final
 cdef class Core:
-    cdef public dict agents
-    cdef public dict queues
+    cdef public list agents, queues
     cdef public dict calls
-    cdef long _seq
+    cdef public Timers timers
+    cdef public list actions
+    cdef public Rng rng
+    cdef public long ready_count, waiting_count, next_call
+    cdef public long long seq
 
-    @cython.locals(call=Call, agent=Agent, member=Member, free=int)
-    cpdef list next_offers(self, double now)
+    @cython.locals(agent=Agent, call=Call)
+    cpdef list poll(self, double now)
+    cpdef double next_due(self)
 
-    @cython.locals(agent=Agent)
-    cpdef _end_wrap_ups(self, double now)
+    @cython.locals(call=Call, waiting=list, i=Py_ssize_t)
+    cdef Call _enqueue(self, Queue q, double now, long priority)
+    @cython.locals(timer=Timer)
+    cdef _leave(self, Call call)
+    @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
+    cdef _answer(self, Call call, Agent agent, double now)
+    @cython.locals(agent=Agent, wait=double, short=bint, s=Stats, q=Queue)
+    cdef _abandon(self, Call call, double now)
+    cdef _exposed(self, Queue q, double wait, double abandoned)
+    @cython.locals(agent=Agent, s=Stats, q=Queue)
+    cdef _drop(self, Call call, double now, int action)
+    cdef _unring(self, Call call, Agent agent, double now, double rest)
+    cdef _rang_out(self, Call call, Agent agent, double now)
+    cdef _after_ring(self, Call call, double now)
+    cdef _withdraw(self, Call call, Agent agent, double now)
+    @cython.locals(call=Call, q=Queue, talk=double, s=Stats, m=Member, n=long)
+    cdef _hangup(self, Agent agent, double now)
 
-    @cython.locals(best=Member, m=Member)
-    cpdef _pick(self, Queue q)
+    cdef _set(self, Agent agent, int state, double now)
+    @cython.locals(dt=double, state=int)
+    cdef _account(self, Agent agent, double now)
+    @cython.locals(ready=bint)
+    cdef _update_ready(self, Agent agent)
+    @cython.locals(m=Member)
+    cdef _free(self, Agent agent, double now)
+    cdef _release(self, Agent agent, double now, double rest)
+    @cython.locals(m=Member)
+    cdef _pause(self, Agent agent, double now, str reason)
+    @cython.locals(q=Queue, s=Stats)
+    cdef _end_wrap(self, Agent agent, double now)
+    cdef _cancel_timer(self, Agent agent)
+    @cython.locals(m=Member, state=int)
+    cdef bint _staffed(self, Queue q, int rule)
+    @cython.locals(call=Call)
+    cdef _check_empty(self, Queue q, double now)
 
-    cpdef _free(self, Agent agent, double now)
-    cpdef _set(self, Agent agent, int state, double now)
-    cpdef Agent _agent(self, str agent_id)
-    cpdef Queue _queue(self, str name)
-    cpdef Call _call(self, str call_id)
+    @cython.locals(timers=Timers)
+    cdef list _poll(self, double now)
+    @cython.locals(at=double, kind=int, agent=Agent, call=Call)
+    cdef _fire(self, Timer timer)
+    @cython.locals(best=Call, call=Call, c=Call, q=Queue)
+    cdef _match(self, double now)
+    @cython.locals(m=Member)
+    cdef bint _has_ready(self, Queue q)
+    @cython.locals(q=Queue, m=Member, tier=long)
+    cdef _offer(self, Call call, double now)
+    cdef _ring(self, Call call, Agent agent, double now)
+    @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
+                   tier=long, count=long, weights=double, target=double, rr_last=long)
+    cdef Member _pick(self, Queue q, double now)
+    @cython.locals(q=Queue, m=Member, serving=long, state=int, rate=double, theta=double,
+                   n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
+    cdef double _ewt(self, Call call)
 
-    @cython.locals(call=Call, agent=Agent)
-    cpdef answered(self, str call_id, double now)
-
-    @cython.locals(agent=Agent, q=Queue, wrap=double)
-    cpdef hangup(self, str agent_id, double now)
+    cpdef Agent _agent(self, long agent_id)
+    cpdef Queue _queue(self, long queue_id)
+    cpdef Call _call(self, long call_id)
 
 
-@cython.locals(agent=Agent)
-cpdef tuple _rank(Queue q, Member m)
+@cython.locals(i=Py_ssize_t)
+cdef Py_ssize_t _position(list items, object item) except -1
 
-cpdef tuple _call_key(Call call)
+@cython.locals(call=Call)
+cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
+
+@cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
+cdef bint _better(int strategy, Member m, Member best, long rr_last)
+
+@cython.locals(collecting=bint)
+cpdef dict simulate(long agents, double calls_per_hour, double aht,
+                    double sl_seconds=*, long calls=*, double patience=*,
+                    str strategy=*, long seed=*, double wrap_up=*, double warmup=*)
+
+@cython.locals(rng=Rng, core=Core, q=Queue, i=long, own=Timers, gap=double,
+               next_arrival=double, arrived=long, first_counted=long,
+               counted_from=double, counted_until=double, busy=double, staffed=double,
+               ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
+               now=double, call=Call, timer=Timer, agent=Agent, action=int,
+               actions=list, s=Stats, finished=long)
+cdef dict _simulate(long agents, double calls_per_hour, double aht,
+                    double sl_seconds, long calls, double patience,
+                    str strategy, long seed, double wrap_up, double warmup)

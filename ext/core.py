@@ -1,272 +1,1247 @@
-"""Deterministic ACD core: no I/O, no clock (time is an argument), no hidden randomness.
+# cython: annotation_typing=False, boundscheck=False, wraparound=False
+"""Deterministic ACD core: no I/O, no clock (time is an argument), no randomness except
+from the seeded generator passed in.
 
-The live service and the simulator drive this same code. Callers report what
-happened (an agent logged in, a call entered a queue, an offer was answered)
-with the current time, and ask `next_offers(now)` which waiting call should
-ring which free agent.
+The live service and the simulator drive this same code. Drivers report what happened
+(an agent logged in, a call entered a queue, an offer was answered, a call ended) with the
+current time, then call `poll(now)`, which fires what fell due (ring timeouts, wrap-ups,
+maximum waits) and matches waiting calls to free agents. It returns actions for the driver:
+ring this agent with that call, stop ringing, take a call to its overflow destination...
+`next_due()` tells the driver when to poll again if nothing else happens first.
+
+Agents, queues and calls are small integers (indexes) here; the live service maps them to
+names. The matching rule: waiting calls are served highest priority first, then longest
+waiting, across all queues (so an agent in several queues gets the most urgent call among
+them); the call's queue strategy picks which of its free members rings.
+
+core.pxd gives Cython the C types; the file stays plain Python and also runs interpreted.
 """
 
+import gc
+
+from cython.cimports.libc.math import log
+
+INF = float("inf")
+MASK32 = 0xFFFFFFFF
+
+# Agent states
 LOGGED_OUT = 0
 AVAILABLE = 1
-RESERVED = 2  # being offered a call (ringing)
+RESERVED = 2  # an offered call rings on the agent's phone
 ON_CALL = 3
 WRAP_UP = 4
 PAUSED = 5
 STATE_NAMES = ("logged-out", "available", "reserved", "on-call", "wrap-up", "paused")
 
-STRATEGIES = ("longest-idle", "round-robin", "fewest-calls", "linear")
+# Queue strategies: which free member rings
+RING_ALL = 0
+LONGEST_IDLE = 1
+ROUND_ROBIN = 2  # with memory: the member after the one offered last
+FEWEST_CALLS = 3
+LEAST_TALK_TIME = 4
+LINEAR = 5  # top-down in member order, every time
+RANDOM = 6
+WEIGHTED_RANDOM = 7  # by member weight
+SKILLS = 8  # best skill level x penalty x idle time
+STRATEGIES = (
+    "ring-all", "longest-idle", "round-robin", "fewest-calls", "least-talk-time",
+    "linear", "random", "weighted-random", "skills",
+)  # fmt: skip
+
+# Join-when-empty and leave-when-empty rules: when is a queue "empty" of agents?
+EMPTY_NEVER = 0  # never: callers join and stay whatever the agents do
+EMPTY_NO_AGENTS = 1  # no member logged in
+EMPTY_NO_READY = 2  # no member logged in and unpaused
+EMPTY_RULES = ("never", "no-agents", "no-ready-agents")
+
+# Why enqueue refused a call (negative, so never a call id)
+REFUSED_FULL = -1
+REFUSED_EMPTY = -2
+
+# Actions poll() returns, as (action, call id, agent id); -1 where it does not apply
+OFFER = 1  # ring the agent with the call
+CANCEL = 2  # stop ringing the agent: answered elsewhere, abandoned, or withdrawn
+RING_TIMEOUT = 3  # the offer rang out: stop ringing; the call waits again
+TIMEOUT = 4  # the call waited its queue's maximum: take it to the overflow destination
+LEAVE_EMPTY = 5  # the call leaves: no agent is left to serve its queue
+AUTOPAUSE = 6  # the agent was paused after too many unanswered offers
+ACTION_NAMES = ("", "offer", "cancel", "ring-timeout", "timeout", "leave-empty", "autopause")
+
+# Call states
+WAITING = 0
+RINGING = 1
+ANSWERED = 2
+GONE = 3
+
+# Timer kinds
+T_WRAP = 0
+T_REST = 1
+T_RING = 2
+T_RETRY = 3
+T_MAX_WAIT = 4
+T_SIM_HANGUP = 5  # the simulator's own events
+T_SIM_ABANDON = 6
+
+# The constants above are C variables when compiled (invisible to Python): the Python
+# face reads them from here.
+CONSTANTS = {
+    "LOGGED_OUT": LOGGED_OUT, "AVAILABLE": AVAILABLE, "RESERVED": RESERVED,
+    "ON_CALL": ON_CALL, "WRAP_UP": WRAP_UP, "PAUSED": PAUSED,
+    "REFUSED_FULL": REFUSED_FULL, "REFUSED_EMPTY": REFUSED_EMPTY,
+    "OFFER": OFFER, "CANCEL": CANCEL, "RING_TIMEOUT": RING_TIMEOUT, "TIMEOUT": TIMEOUT,
+    "LEAVE_EMPTY": LEAVE_EMPTY, "AUTOPAUSE": AUTOPAUSE,
+}  # fmt: skip
+
+AUTOPAUSE_REASON = "no-answer"
+IDLE_SCALE = 60.0  # skills strategy: a minute of idle time doubles a member's score
+HANDLE_WINDOW = 100  # handle-time estimate: the mean of the first calls, then a moving mean
+HANDLE_PRIOR = 10  # the configured handle time counts as this many calls
+DECAY = 0.999  # patience estimate: weight of older callers' waits
 
 
 class AcdError(ValueError):
     """A request that does not fit the current state (unknown agent, bad transition...)."""
 
 
+class Rng:
+    """xoshiro128** (Blackman and Vigna). Its 32-bit words give the same stream as plain
+    Python ints (masked) and as C unsigned ints, so both builds draw the same numbers."""
+
+    def __init__(self, seed: int = 0):
+        x = seed & 0xFFFFFFFFFFFFFFFF
+        words = []
+        for _ in range(2):  # splitmix64 fills the state from any seed
+            x = (x + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+            z = z ^ (z >> 31)
+            words += [z & 0xFFFFFFFF, z >> 32]
+        self.s0, self.s1, self.s2, self.s3 = words
+
+    def next_u32(self) -> int:
+        s0, s1, s2, s3 = self.s0, self.s1, self.s2, self.s3
+        x = (s1 * 5) & MASK32
+        result = ((((x << 7) & MASK32) | (x >> 25)) * 9) & MASK32
+        t = (s1 << 9) & MASK32
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        self.s3 = ((s3 << 11) & MASK32) | (s3 >> 21)
+        self.s0, self.s1, self.s2 = s0, s1, s2
+        return result
+
+    def random(self) -> float:
+        """Uniform in [0, 1) with 53 random bits."""
+        a = self.next_u32() >> 5
+        b = self.next_u32() >> 6
+        return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
+
+    def exponential(self, mean: float) -> float:
+        return -mean * log(1.0 - self.random())
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
+
+
+class Timer:
+    """Made by Timers.add: `at`, `seq` (timers due at the same instant fire in the order
+    they were set), `kind`, `target`, and `dead` (cancelled: skipped at the top)."""
+
+
+class Timers:
+    """A binary min-heap of timers by (at, seq). Cancelling marks a timer dead."""
+
+    def __init__(self):
+        self.heap = []
+        self.seq = 0
+
+    def add(self, at: float, kind: int, target: object) -> Timer:
+        self.seq += 1
+        timer = Timer.__new__(Timer)  # (no __init__: its arguments would be boxed)
+        timer.at = at
+        timer.seq = self.seq
+        timer.kind = kind
+        timer.target = target
+        timer.dead = False
+        heap = self.heap
+        heap.append(timer)
+        i = len(heap) - 1
+        while i > 0:  # sift up
+            up = (i - 1) >> 1
+            parent = heap[up]
+            if parent.at < at or (parent.at == at and parent.seq < timer.seq):
+                break
+            heap[i] = parent
+            i = up
+        heap[i] = timer
+        return timer
+
+    def peek(self) -> float:
+        """When the first live timer falls due (INF when none)."""
+        heap = self.heap
+        while heap:
+            top = heap[0]
+            if not top.dead:
+                return top.at
+            self._pop_top()
+        return INF
+
+    def pop(self) -> Timer:
+        """The first live timer (call peek() first: it drops dead ones)."""
+        return self._pop_top()
+
+    def _pop_top(self) -> Timer:
+        heap = self.heap
+        top = heap[0]
+        last = heap.pop()
+        n = len(heap)
+        if n:
+            i = 0
+            while True:  # sift down
+                child = 2 * i + 1
+                if child >= n:
+                    break
+                c = heap[child]
+                if child + 1 < n:
+                    d = heap[child + 1]
+                    if d.at < c.at or (d.at == c.at and d.seq < c.seq):
+                        child += 1
+                        c = d
+                if last.at < c.at or (last.at == c.at and last.seq < c.seq):
+                    break
+                heap[i] = c
+                i = child
+            heap[i] = last
+        return top
+
+
+STATS_COUNTS = (
+    "offered", "answered", "answered_in_sl", "abandoned", "short_abandoned", "timed_out",
+    "left_empty", "refused", "callbacks", "wait_answered", "wait_abandoned", "talk",
+    "completed", "wrap", "wraps",
+)  # fmt: skip
+
+
+class Stats:
+    """A queue's numbers over an interval (since `since`)."""
+
+    def __init__(self, since: float):
+        self.since = since
+        self.offered = 0  # entered the queue
+        self.answered = 0
+        self.answered_in_sl = 0  # answered within the queue's service-level time
+        self.abandoned = 0  # short abandons included
+        self.short_abandoned = 0
+        self.timed_out = 0
+        self.left_empty = 0
+        self.refused = 0  # full or empty at entry: never entered
+        self.callbacks = 0  # callers who hung up keeping their place
+        self.wait_answered = 0.0
+        self.wait_abandoned = 0.0
+        self.longest_answered = 0.0
+        self.talk = 0.0
+        self.completed = 0  # answered calls that ended
+        self.wrap = 0.0
+        self.wraps = 0
+
+    def add(self, other: "Stats"):
+        """Count another interval's numbers in (for the totals)."""
+        for name in STATS_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.longest_answered = max(self.longest_answered, other.longest_answered)
+
+
 class Agent:
-    def __init__(self, agent_id: str, now: float):
+    def __init__(self, agent_id: int, name: str, now: float):
         self.id = agent_id
+        self.name = name
         self.state = LOGGED_OUT
-        self.state_since = now
-        self.idle_since = now  # when the agent last became free to take a call
-        self.wrap_until = 0.0
-        self.calls_taken = 0
+        self.since = now  # in this state since
+        self.idle_since = now  # when the agent last became free after a call (or logged in)
+        self.ready = False  # available and not resting: can be offered a call now
+        self.resting = False  # a delay after a rejected or unanswered offer
+        self.timer = None  # wrap-up or rest
+        self.call = None  # ringing, talking, or the last one while wrapping up
+        self.member = None  # the membership the current call came through
+        self.answered_at = 0.0
+        self.wrap_from = 0.0
         self.pause_reason = ""
-        self.call_id = ""
+        self.pause_pending = False  # asked while busy: takes effect when the call ends
+        self.logout_pending = False
+        self.no_answers = 0  # in a row
+        self.max_no_answer = 3  # 0: never auto-pause
+        self.reject_delay = 10.0
+        self.busy_delay = 30.0
+        self.no_answer_delay = 10.0
+        self.members = []
+        # numbers over the interval
+        self.offered = 0
+        self.answered = 0
+        self.counted_since = now
+        self.t_available = 0.0
+        self.t_ringing = 0.0
+        self.t_talking = 0.0
+        self.t_wrapping = 0.0
+        self.t_paused = 0.0
 
 
 class Member:
-    def __init__(self, agent: Agent, penalty: int, order: int):
+    def __init__(self, queue: object, agent: Agent, penalty: int, level: int, weight: float):
+        self.queue = queue
         self.agent = agent
-        self.penalty = penalty
-        self.order = order  # position in the queue's member list (linear strategy)
+        self.penalty = penalty  # lower tiers ring first
+        self.level = level  # skill level for the skills strategy (higher is better)
+        self.weight = weight  # weighted-random strategy
+        self.order = 0  # position in the queue's member list
+        self.calls = 0  # answered through this queue (fewest-calls)
+        self.talk = 0.0  # seconds talked through this queue (least-talk-time)
 
 
 class Call:
-    def __init__(self, call_id: str, queue: str, priority: int, entered: float, seq: int):
-        self.id = call_id
-        self.queue = queue
-        self.priority = priority
-        self.entered = entered
-        self.seq = seq  # tie-break between calls entering at the same instant
-        self.offered_to = ""
+    """A caller in a queue (made by _new_call)."""
+
+
+def _new_call(call_id: int, queue: object, priority: int, entered: float, seq: int) -> Call:
+    call = Call.__new__(Call)  # (no __init__: its arguments would be boxed)
+    call.id = call_id
+    call.queue = queue
+    call.priority = priority
+    call.entered = entered
+    call.seq = seq  # tie-break between calls entering at the same instant
+    call.state = WAITING
+    call.ready_at = entered  # after a ring timeout the call waits `retry` seconds
+    call.ringing = []  # agents being offered the call
+    call.ring_timer = None
+    call.wait_timer = None
+    call.retry_timer = None
+    call.sim_timer = None  # the simulator's abandon timer
+    call.first_position = 0
+    call.callback = False
+    call.ewt = -1.0  # the estimate given at entry (the simulator scores it)
+    return call
 
 
 class Queue:
-    def __init__(self, name: str, strategy: str, wrap_up: float):
+    def __init__(self, queue_id: int, name: str, strategy: int, now: float):
+        self.id = queue_id
         self.name = name
         self.strategy = strategy
-        self.wrap_up = wrap_up
-        self.members = {}  # agent id -> Member
-        self.rr_last = -1  # round-robin memory: order of the member last offered a call
+        self.ring_timeout = 15.0  # 0: ring until answered or abandoned
+        self.retry = 2.0  # after a ring timeout, before the call is offered again
+        self.wrap_up = 0.0
+        self.max_wait = 0.0  # 0: no limit
+        self.max_len = 0  # 0: no limit
+        self.sl_seconds = 20.0
+        self.short_abandon = 5.0
+        self.join_empty = EMPTY_NEVER
+        self.leave_empty = EMPTY_NEVER
+        self.members = []
+        self.waiting = []  # in service order: priority, then entry time
+        self.rr_last = -1  # round-robin memory: order of the member offered last
+        self.handle_estimate = 180.0  # seconds of talk and wrap-up, learned from calls
+        self.handled = 0
+        self.wait_exposure = 0.0  # decayed sum of finished callers' waits
+        self.abandon_weight = 0.0  # decayed count of abandons
+        self.stats = Stats(now)  # this interval
+        self.total = Stats(now)  # the intervals before it
+
+
+QUEUE_OPTIONS = (
+    "ring_timeout", "retry", "wrap_up", "max_wait", "max_len", "sl_seconds",
+    "short_abandon", "join_empty", "leave_empty", "handle_estimate",
+)  # fmt: skip
+AGENT_OPTIONS = ("max_no_answer", "reject_delay", "busy_delay", "no_answer_delay")
+INT_OPTIONS = ("max_len", "max_no_answer")
 
 
 class Core:
-    def __init__(self):
-        self.agents = {}
-        self.queues = {}
-        self.calls = {}
-        self._seq = 0
+    def __init__(self, rng: Rng = None):
+        self.agents = []
+        self.queues = []
+        self.calls = {}  # call id -> Call, while it waits or rings
+        self.timers = Timers()
+        self.actions = []
+        self.rng = rng if rng is not None else Rng(0)
+        self.ready_count = 0  # agents that can be offered a call now
+        self.waiting_count = 0
+        self.next_call = 0
+        self.seq = 0
 
-    # -- configuration -------------------------------------------------------
-    def add_queue(self, name: str, strategy: str = "longest-idle", wrap_up: float = 0.0):
+    # -- configuration -------------------------------------------------------------------
+
+    def add_queue(self, name: str, strategy: str = "longest-idle", now: float = 0.0, **options):
+        """A new queue; returns its id. Options: see QUEUE_OPTIONS (seconds for times)."""
         if strategy not in STRATEGIES:
             raise AcdError("strategy: one of " + ", ".join(STRATEGIES))
-        if name in self.queues:
-            raise AcdError(f"queue {name} exists")
-        self.queues[name] = Queue(name, strategy, wrap_up)
+        q = Queue(len(self.queues), name, STRATEGIES.index(strategy), now)
+        self._configure(q, QUEUE_OPTIONS, options)
+        self.queues.append(q)
+        return q.id
 
-    def add_agent(self, agent_id: str, now: float):
-        if agent_id not in self.agents:
-            self.agents[agent_id] = Agent(agent_id, now)
+    def configure_queue(self, queue_id: int, strategy: str = "", **options):
+        q = self._queue(queue_id)
+        if strategy and strategy not in STRATEGIES:
+            raise AcdError("strategy: one of " + ", ".join(STRATEGIES))
+        self._configure(q, QUEUE_OPTIONS, options)
+        if strategy:
+            q.strategy = STRATEGIES.index(strategy)
 
-    def add_member(self, queue: str, agent_id: str, penalty: int = 0):
-        q = self._queue(queue)
+    def add_agent(self, name: str, now: float, **options):
+        """A new agent (logged out); returns its id. Options: see AGENT_OPTIONS."""
+        agent = Agent(len(self.agents), name, now)
+        self._configure(agent, AGENT_OPTIONS, options)
+        self.agents.append(agent)
+        return agent.id
+
+    def configure_agent(self, agent_id: int, **options):
+        self._configure(self._agent(agent_id), AGENT_OPTIONS, options)
+
+    def _configure(self, target, names: tuple, options: dict):
+        checked = {}
+        for name, value in options.items():
+            if name not in names:
+                raise AcdError(f"{name}: not an option (one of {', '.join(names)})")
+            if name in ("join_empty", "leave_empty"):
+                if value not in EMPTY_RULES:
+                    raise AcdError(f"{name}: one of {', '.join(EMPTY_RULES)}")
+                value = EMPTY_RULES.index(value)
+            elif name in INT_OPTIONS and (type(value) is not int or value < 0):
+                raise AcdError(f"{name}: must be a whole number >= 0")
+            elif type(value) not in (int, float) or not 0 <= value < INF:
+                raise AcdError(f"{name}: must be a number >= 0")
+            elif name == "handle_estimate" and value <= 0:
+                raise AcdError(f"{name}: must be > 0")
+            checked[name] = value
+        for name, value in checked.items():  # all or nothing
+            setattr(target, name, value)
+
+    def add_member(
+        self, queue_id: int, agent_id: int, penalty: int = 0, level: int = 1,
+        weight: float = 1.0,
+    ):  # fmt: skip
+        q = self._queue(queue_id)
         agent = self._agent(agent_id)
-        q.members[agent_id] = Member(agent, penalty, len(q.members))
+        if penalty < 0 or level < 0 or not weight > 0:
+            raise AcdError("penalty and level must be >= 0 and weight > 0")
+        for m in q.members:
+            if m.agent is agent:  # already a member: update it
+                m.penalty, m.level, m.weight = penalty, level, weight
+                return
+        m = Member(q, agent, penalty, level, weight)
+        m.order = len(q.members)
+        q.members.append(m)
+        agent.members.append(m)
 
-    # -- agent state ---------------------------------------------------------
-    def login(self, agent_id: str, now: float):
+    def remove_member(self, queue_id: int, agent_id: int, now: float):
+        q = self._queue(queue_id)
         agent = self._agent(agent_id)
+        for m in q.members:
+            if m.agent is agent:
+                break
+        else:
+            raise AcdError(f"agent {agent.name} is not a member of queue {q.name}")
+        q.members.remove(m)
+        agent.members.remove(m)
+        for i, other in enumerate(q.members):
+            other.order = i
+        if agent.call is not None and agent.call.queue is q and agent.state == RESERVED:
+            self._withdraw(agent.call, agent, now)
+        self._check_empty(q, now)
+
+    # -- agent state ---------------------------------------------------------------------
+
+    def login(self, agent_id: int, now: float):
+        agent = self._agent(agent_id)
+        agent.logout_pending = False
         if agent.state == LOGGED_OUT:
-            self._set(agent, AVAILABLE, now)
             agent.idle_since = now
+            agent.no_answers = 0
+            self._set(agent, AVAILABLE, now)
 
-    def logout(self, agent_id: str, now: float):
+    def logout(self, agent_id: int, now: float):
+        """Logged out now, or when the call in hand ends."""
         agent = self._agent(agent_id)
-        if agent.state in (RESERVED, ON_CALL):
-            raise AcdError(f"agent {agent_id} is on a call")
+        if agent.state == ON_CALL:
+            agent.logout_pending = True
+            return
+        if agent.state == RESERVED:
+            self._withdraw(agent.call, agent, now)
+        self._end_wrap(agent, now)
+        self._cancel_timer(agent)
+        agent.call = None
+        agent.member = None
+        agent.resting = False
+        agent.pause_pending = False
+        agent.pause_reason = ""
         self._set(agent, LOGGED_OUT, now)
+        for m in agent.members:
+            self._check_empty(m.queue, now)
 
-    def pause(self, agent_id: str, now: float, reason: str = ""):
+    def pause(self, agent_id: int, now: float, reason: str = ""):
+        """Paused now, or when the call in hand ends (a wrap-up is cut short)."""
         agent = self._agent(agent_id)
         if agent.state == LOGGED_OUT:
-            raise AcdError(f"agent {agent_id} is logged out")
-        agent.pause_reason = reason
-        if agent.state in (AVAILABLE, WRAP_UP):
-            self._set(agent, PAUSED, now)
-        # reserved or on a call: the pause takes effect when that ends (_free)
+            raise AcdError(f"agent {agent.name} is logged out")
+        self._pause(agent, now, reason or "paused")
 
-    def unpause(self, agent_id: str, now: float):
+    def unpause(self, agent_id: int, now: float):
         agent = self._agent(agent_id)
+        agent.pause_pending = False
         agent.pause_reason = ""
         if agent.state == PAUSED:
+            agent.no_answers = 0
             self._set(agent, AVAILABLE, now)
-            agent.idle_since = now
 
-    # -- calls -----------------------------------------------------------------
-    def enqueue(self, call_id: str, queue: str, now: float, priority: int = 0) -> int:
-        """Add a waiting call; returns its 1-based position in its queue."""
-        self._queue(queue)
-        if call_id in self.calls:
-            raise AcdError(f"call {call_id} is already queued")
-        self._seq += 1
-        self.calls[call_id] = Call(call_id, queue, priority, now, self._seq)
-        return self.position(call_id)
+    # -- calls ---------------------------------------------------------------------------
 
-    def position(self, call_id: str) -> int:
-        call = self._call(call_id)
-        key = _call_key(call)
-        return 1 + sum(
-            1 for c in self.calls.values() if c.queue == call.queue and _call_key(c) < key
-        )
-
-    def abandon(self, call_id: str, now: float):
-        """The caller hung up while waiting (or while an agent's phone rang)."""
-        call = self.calls.pop(call_id, None)
+    def enqueue(self, queue_id: int, now: float, priority: int = 0) -> int:
+        """A caller enters a queue: the call's id, or REFUSED_FULL / REFUSED_EMPTY."""
+        call = self._enqueue(self._queue(queue_id), now, priority)
         if call is None:
-            raise AcdError(f"no waiting call {call_id}")
-        if call.offered_to:
-            agent = self.agents[call.offered_to]
-            agent.call_id = ""
-            self._free(agent, now)
+            q = self.queues[queue_id]
+            return REFUSED_FULL if q.max_len and len(q.waiting) >= q.max_len else REFUSED_EMPTY
+        return call.id
 
-    def next_offers(self, now: float) -> list:
-        """Match waiting calls to free agents: a list of (call id, agent id) to ring.
+    def abandon(self, call_id: int, now: float):
+        """The caller hung up while waiting (or while an agent's phone rang)."""
+        self._abandon(self._call(call_id), now)
 
-        Calls are served highest priority first, then longest waiting, across
-        all queues, so an agent in several queues gets the most urgent call.
-        """
-        self._end_wrap_ups(now)
-        offers = []
-        free = 0
-        for agent in self.agents.values():
-            if agent.state == AVAILABLE:
-                free += 1
-        if free == 0:
-            return offers
-        exhausted = set()  # queues with no free member left in this pass
-        for call in sorted(self.calls.values(), key=_call_key):
-            if call.offered_to or call.queue in exhausted:
-                continue
-            member = self._pick(self.queues[call.queue])
-            if member is None:
-                exhausted.add(call.queue)
-                continue
-            agent = member.agent
-            call.offered_to = agent.id
-            agent.call_id = call.id
-            self._set(agent, RESERVED, now)
-            offers.append((call.id, agent.id))
-            free -= 1
-            if free == 0:
-                break
-        return offers
-
-    def answered(self, call_id: str, now: float):
-        """The offered agent answered: the call leaves the queue."""
+    def answered(self, call_id: int, agent_id: int, now: float):
+        """The agent answered the call offered to them: it leaves the queue."""
         call = self._call(call_id)
-        if not call.offered_to:
-            raise AcdError(f"call {call_id} was not offered")
-        del self.calls[call_id]
-        agent = self.agents[call.offered_to]
-        agent.calls_taken += 1
-        self._set(agent, ON_CALL, now)
+        agent = self._agent(agent_id)
+        if call.state != RINGING or agent.call is not call or agent.state != RESERVED:
+            raise AcdError(f"call {call_id} is not ringing agent {agent.name}")
+        self._answer(call, agent, now)
 
-    def not_answered(self, call_id: str, now: float):
-        """The offer rang out or was rejected: the call waits again in its place."""
-        call = self._call(call_id)
-        if call.offered_to:
-            agent = self.agents[call.offered_to]
-            agent.call_id = ""
-            call.offered_to = ""
-            self._free(agent, now)
+    def rejected(self, call_id: int, agent_id: int, now: float, busy: bool = False):
+        """The agent declined the offer (or their phone was busy): they rest a while and
+        the call goes back to waiting in its place."""
+        call, agent = self._offered(call_id, agent_id)
+        self._unring(call, agent, now, agent.busy_delay if busy else agent.reject_delay)
 
-    def hangup(self, agent_id: str, now: float):
+    def no_answer(self, call_id: int, agent_id: int, now: float):
+        """The agent's phone gave up ringing before the queue's ring timeout."""
+        call, agent = self._offered(call_id, agent_id)
+        self._rang_out(call, agent, now)
+        if not call.ringing:
+            self._after_ring(call, now)
+
+    def hangup(self, agent_id: int, now: float):
         """The agent's answered call ended: wrap-up, then free (or paused if asked)."""
         agent = self._agent(agent_id)
         if agent.state != ON_CALL:
-            raise AcdError(f"agent {agent_id} is not on a call")
-        wrap = 0.0
-        for q in self.queues.values():
-            if agent_id in q.members and q.wrap_up > wrap:
-                wrap = q.wrap_up
-        agent.call_id = ""
-        agent.wrap_until = now + wrap
-        self._set(agent, WRAP_UP, now)
-        self._end_wrap_ups(now)
+            raise AcdError(f"agent {agent.name} is not on a call")
+        self._hangup(agent, now)
 
-    # -- internals ---------------------------------------------------------------
-    def _end_wrap_ups(self, now: float):
-        for agent in self.agents.values():
-            if agent.state == WRAP_UP and now >= agent.wrap_until:
-                self._free(agent, now)
+    def keep_place(self, call_id: int):
+        """The caller asked to be called back: the call keeps its place in the queue."""
+        call = self._call(call_id)
+        if not call.callback:
+            call.callback = True
+            call.queue.stats.callbacks += 1
 
-    def _free(self, agent: Agent, now: float):
-        """An agent's call or offer ended: available, or paused if a pause was asked for."""
-        if agent.pause_reason:
-            self._set(agent, PAUSED, now)
+    # -- time ------------------------------------------------------------------------------
+
+    def poll(self, now: float) -> list:
+        """Fire what fell due, match waiting calls to free agents, and return the actions
+        for the driver as (action, call id, agent id) tuples."""
+        out = []
+        for action, call, agent in self._poll(now) or ():
+            out.append((action, -1 if call is None else call.id, -1 if agent is None else agent.id))
+        return out
+
+    def next_due(self) -> float:
+        """When something happens by itself (INF when nothing will)."""
+        return self.timers.peek()
+
+    # -- what drivers and the console read ------------------------------------------------
+
+    def position(self, call_id: int) -> int:
+        call = self._call(call_id)
+        return _position(call.queue.waiting, call)
+
+    def ewt(self, call_id: int) -> float:
+        """Estimated seconds until the call is answered (INF when nobody serves it)."""
+        return self._ewt(self._call(call_id))
+
+    def call_info(self, call_id: int) -> dict:
+        call = self._call(call_id)
+        return {
+            "queue": call.queue.id, "priority": call.priority, "entered": call.entered,
+            "state": ("waiting", "ringing")[call.state],
+            "ringing": [agent.id for agent in call.ringing],
+            "position": _position(call.queue.waiting, call),
+            "first_position": call.first_position, "callback": call.callback,
+        }  # fmt: skip
+
+    def waiting(self, queue_id: int) -> list:
+        return [call.id for call in self._queue(queue_id).waiting]
+
+    def agent_state(self, agent_id: int) -> tuple:
+        """(state name, since, pause reason, call id or -1)"""
+        agent = self._agent(agent_id)
+        call = agent.call if agent.state in (RESERVED, ON_CALL) else None
+        return (
+            STATE_NAMES[agent.state], agent.since, agent.pause_reason,
+            -1 if call is None else call.id,
+        )  # fmt: skip
+
+    def queue_numbers(self, queue_id: int, now: float, total: bool = False) -> dict:
+        """A queue's numbers for the current interval (or since the core started)."""
+        q = self._queue(queue_id)
+        s = q.stats
+        if total:
+            s = Stats(q.total.since)
+            s.add(q.total)
+            s.add(q.stats)
+        finished = s.answered + s.abandoned + s.timed_out + s.left_empty
+        counted = finished - s.short_abandoned
+        states = dict.fromkeys(STATE_NAMES, 0)
+        busy = staffed = 0.0
+        for m in q.members:
+            agent = m.agent
+            states[STATE_NAMES[agent.state]] += 1
+            self._account(agent, now)
+            busy += agent.t_ringing + agent.t_talking + agent.t_wrapping
+            staffed += agent.t_available + agent.t_ringing + agent.t_talking + agent.t_wrapping
+        longest = 0.0
+        for call in q.waiting:
+            longest = max(longest, now - call.entered)
+        return {
+            "since": s.since, "waiting": len(q.waiting), "longest_wait": longest,
+            "offered": s.offered, "answered": s.answered, "abandoned": s.abandoned,
+            "short_abandoned": s.short_abandoned, "timed_out": s.timed_out,
+            "left_empty": s.left_empty, "refused": s.refused, "callbacks": s.callbacks,
+            "answered_in_sl": s.answered_in_sl,
+            "service_level": s.answered_in_sl / counted if counted > 0 else None,
+            "asa": s.wait_answered / s.answered if s.answered else None,
+            "avg_talk": s.talk / s.completed if s.completed else None,
+            "avg_wrap": s.wrap / s.wraps if s.wraps else None,
+            "longest_answered_wait": s.longest_answered,
+            "abandon_rate": s.abandoned / finished if finished else None,
+            "occupancy": busy / staffed if staffed > 0 else None,
+            "agents": states, "handle_estimate": q.handle_estimate,
+        }  # fmt: skip
+
+    def agent_numbers(self, agent_id: int, now: float) -> dict:
+        agent = self._agent(agent_id)
+        self._account(agent, now)
+        busy = agent.t_ringing + agent.t_talking + agent.t_wrapping
+        staffed = busy + agent.t_available
+        return {
+            "state": STATE_NAMES[agent.state], "since": agent.since,
+            "pause_reason": agent.pause_reason, "offered": agent.offered,
+            "answered": agent.answered, "no_answers_in_a_row": agent.no_answers,
+            "available": agent.t_available, "ringing": agent.t_ringing,
+            "talking": agent.t_talking, "wrapping": agent.t_wrapping,
+            "paused": agent.t_paused,
+            "occupancy": busy / staffed if staffed > 0 else None,
+        }  # fmt: skip
+
+    def roll_interval(self, now: float):
+        """Start a new interval for the queues' and agents' numbers."""
+        for q in self.queues:
+            q.total.add(q.stats)
+            q.stats = Stats(now)
+        for agent in self.agents:
+            self._account(agent, now)
+            agent.offered = agent.answered = 0
+            agent.t_available = agent.t_ringing = agent.t_talking = 0.0
+            agent.t_wrapping = agent.t_paused = 0.0
+
+    # -- internals: calls ------------------------------------------------------------------
+
+    def _enqueue(self, q: Queue, now: float, priority: int) -> Call:
+        if (q.max_len and len(q.waiting) >= q.max_len) or (
+            q.join_empty and not self._staffed(q, q.join_empty)
+        ):
+            q.stats.refused += 1
+            return None
+        self.seq += 1
+        call = _new_call(self.next_call, q, priority, now, self.seq)
+        self.next_call += 1
+        waiting = q.waiting
+        i = len(waiting)
+        while i > 0 and waiting[i - 1].priority < priority:
+            i -= 1
+        waiting.insert(i, call)
+        call.first_position = i + 1
+        self.calls[call.id] = call
+        self.waiting_count += 1
+        q.stats.offered += 1
+        if q.max_wait > 0:
+            call.wait_timer = self.timers.add(now + q.max_wait, T_MAX_WAIT, call)
+        return call
+
+    def _leave(self, call: Call):
+        """Out of the queue (answered, abandoned, timed out, left)."""
+        del call.queue.waiting[_position(call.queue.waiting, call) - 1]
+        del self.calls[call.id]
+        self.waiting_count -= 1
+        for timer in (call.ring_timer, call.wait_timer, call.retry_timer):
+            if timer is not None:
+                timer.dead = True
+        call.ring_timer = call.wait_timer = call.retry_timer = None
+
+    def _answer(self, call: Call, agent: Agent, now: float):
+        q = call.queue
+        for other in call.ringing:
+            if other is not agent:
+                self.actions.append((CANCEL, call, other))
+                self._release(other, now, 0.0)
+        call.ringing = []
+        self._leave(call)
+        call.state = ANSWERED
+        wait = now - call.entered
+        s = q.stats
+        s.answered += 1
+        s.wait_answered += wait
+        if wait <= q.sl_seconds:
+            s.answered_in_sl += 1
+        if wait > s.longest_answered:
+            s.longest_answered = wait
+        self._exposed(q, wait, 0.0)
+        for m in agent.members:
+            if m.queue is q:
+                agent.member = m
+                m.calls += 1
+                break
+        agent.answered += 1
+        agent.no_answers = 0
+        agent.answered_at = now
+        self._set(agent, ON_CALL, now)
+
+    def _abandon(self, call: Call, now: float):
+        q = call.queue
+        for agent in call.ringing:
+            self.actions.append((CANCEL, call, agent))
+            self._release(agent, now, 0.0)
+        call.ringing = []
+        self._leave(call)
+        call.state = GONE
+        wait = now - call.entered
+        short = wait < q.short_abandon
+        s = q.stats
+        s.abandoned += 1
+        s.wait_abandoned += wait
+        if short:
+            s.short_abandoned += 1
+        self._exposed(q, wait, 1.0)
+
+    def _exposed(self, q: Queue, wait: float, abandoned: float):
+        # Exponential patience's rate is abandons per second of waiting (its maximum
+        # likelihood estimate); older callers count less so the estimate follows the day.
+        q.wait_exposure = q.wait_exposure * DECAY + wait
+        q.abandon_weight = q.abandon_weight * DECAY + abandoned
+
+    def _drop(self, call: Call, now: float, action: int):
+        """The queue lets go of a call (maximum wait, nobody left to serve it)."""
+        q = call.queue
+        for agent in call.ringing:
+            self.actions.append((CANCEL, call, agent))
+            self._release(agent, now, 0.0)
+        call.ringing = []
+        self._leave(call)
+        call.state = GONE
+        if action == TIMEOUT:
+            q.stats.timed_out += 1
         else:
-            self._set(agent, AVAILABLE, now)
-            agent.idle_since = now
+            q.stats.left_empty += 1
+        self._exposed(q, now - call.entered, 0.0)
+        self.actions.append((action, call, None))
 
-    def _pick(self, q: Queue):
-        """The free member the queue's strategy ranks first (lowest penalty tier first)."""
-        best = None
-        best_key = None
-        for m in q.members.values():
-            if m.agent.state != AVAILABLE:
-                continue
-            key = _rank(q, m)
-            if best is None or key < best_key:
-                best = m
-                best_key = key
-        if best is not None and q.strategy == "round-robin":
-            q.rr_last = best.order
-        return best
+    def _offered(self, call_id: int, agent_id: int) -> tuple:
+        call = self._call(call_id)
+        agent = self._agent(agent_id)
+        if call.state != RINGING or agent.call is not call or agent.state != RESERVED:
+            raise AcdError(f"call {call_id} is not ringing agent {agent.name}")
+        return call, agent
+
+    def _unring(self, call: Call, agent: Agent, now: float, rest: float):
+        """One agent stops ringing with the call; with nobody left ringing it waits."""
+        del call.ringing[_position(call.ringing, agent) - 1]
+        if not call.ringing:
+            if call.ring_timer is not None:
+                call.ring_timer.dead = True
+                call.ring_timer = None
+            if call.state == RINGING:
+                call.state = WAITING
+        self._release(agent, now, rest)  # (may drop the call: the queue may be empty now)
+
+    def _rang_out(self, call: Call, agent: Agent, now: float):
+        """One agent let the offer ring out: counted, and auto-paused at the limit."""
+        agent.no_answers += 1
+        if agent.max_no_answer and agent.no_answers >= agent.max_no_answer:
+            agent.no_answers = 0
+            self._unring(call, agent, now, 0.0)
+            self._pause(agent, now, AUTOPAUSE_REASON)
+            self.actions.append((AUTOPAUSE, None, agent))
+        else:
+            self._unring(call, agent, now, agent.no_answer_delay)
+
+    def _after_ring(self, call: Call, now: float):
+        retry = call.queue.retry
+        if call.state == WAITING and retry > 0:
+            call.ready_at = now + retry
+            call.retry_timer = self.timers.add(call.ready_at, T_RETRY, call)
+
+    def _withdraw(self, call: Call, agent: Agent, now: float):
+        """Stop offering a call to one agent (logging out, removed from the queue)."""
+        self.actions.append((CANCEL, call, agent))
+        self._unring(call, agent, now, 0.0)
+
+    def _hangup(self, agent: Agent, now: float):
+        call = agent.call
+        q = call.queue
+        talk = now - agent.answered_at
+        s = q.stats
+        s.completed += 1
+        s.talk += talk
+        m = agent.member
+        if m is not None:
+            m.talk += talk
+        # the handle time learned for estimates: talk plus the queue's wrap-up
+        q.handled += 1
+        n = q.handled + HANDLE_PRIOR
+        if n > HANDLE_WINDOW:
+            n = HANDLE_WINDOW
+        q.handle_estimate += (talk + q.wrap_up - q.handle_estimate) / n
+        if q.wrap_up > 0 and not agent.logout_pending and not agent.pause_pending:
+            agent.wrap_from = now
+            self._set(agent, WRAP_UP, now)
+            agent.timer = self.timers.add(now + q.wrap_up, T_WRAP, agent)
+        else:
+            self._free(agent, now)
+
+    # -- internals: agents -------------------------------------------------------------------
 
     def _set(self, agent: Agent, state: int, now: float):
+        self._account(agent, now)
         agent.state = state
-        agent.state_since = now
+        agent.since = now
+        self._update_ready(agent)
 
-    def _agent(self, agent_id: str) -> Agent:
-        agent = self.agents.get(agent_id)
-        if agent is None:
+    def _account(self, agent: Agent, now: float):
+        """Add the time since the last count to the agent's current state."""
+        dt = now - agent.counted_since
+        if dt <= 0:
+            return
+        agent.counted_since = now
+        state = agent.state
+        if state == AVAILABLE:
+            agent.t_available += dt
+        elif state == ON_CALL:
+            agent.t_talking += dt
+        elif state == RESERVED:
+            agent.t_ringing += dt
+        elif state == WRAP_UP:
+            agent.t_wrapping += dt
+        elif state == PAUSED:
+            agent.t_paused += dt
+
+    def _update_ready(self, agent: Agent):
+        ready = agent.state == AVAILABLE and not agent.resting
+        if ready != agent.ready:
+            agent.ready = ready
+            self.ready_count += 1 if ready else -1
+
+    def _free(self, agent: Agent, now: float):
+        """The agent's call (and wrap-up) ended: available, or what they asked for."""
+        self._end_wrap(agent, now)
+        agent.call = None
+        agent.member = None
+        if agent.logout_pending:
+            agent.logout_pending = False
+            agent.pause_pending = False
+            agent.pause_reason = ""
+            self._set(agent, LOGGED_OUT, now)
+            for m in agent.members:
+                self._check_empty(m.queue, now)
+        elif agent.pause_pending:
+            agent.pause_pending = False
+            self._set(agent, PAUSED, now)
+            for m in agent.members:
+                self._check_empty(m.queue, now)
+        else:
+            agent.idle_since = now
+            self._set(agent, AVAILABLE, now)
+
+    def _release(self, agent: Agent, now: float, rest: float):
+        """An offer to the agent ended without a call: free again, after `rest` seconds."""
+        agent.call = None
+        if agent.pause_pending or agent.logout_pending:
+            self._free(agent, now)
+            return
+        if rest > 0:
+            agent.resting = True
+            self._cancel_timer(agent)
+            agent.timer = self.timers.add(now + rest, T_REST, agent)
+        self._set(agent, AVAILABLE, now)
+
+    def _pause(self, agent: Agent, now: float, reason: str):
+        agent.pause_reason = reason
+        if agent.state == PAUSED:
+            return
+        if agent.state in (RESERVED, ON_CALL):
+            agent.pause_pending = True
+            return
+        self._end_wrap(agent, now)
+        self._cancel_timer(agent)
+        agent.resting = False
+        agent.call = None
+        agent.member = None
+        self._set(agent, PAUSED, now)
+        for m in agent.members:
+            self._check_empty(m.queue, now)
+
+    def _end_wrap(self, agent: Agent, now: float):
+        if agent.state == WRAP_UP:
+            q = agent.call.queue
+            s = q.stats
+            s.wrap += now - agent.wrap_from
+            s.wraps += 1
+            self._cancel_timer(agent)
+
+    def _cancel_timer(self, agent: Agent):
+        if agent.timer is not None:
+            agent.timer.dead = True
+            agent.timer = None
+
+    def _staffed(self, q: Queue, rule: int) -> bool:
+        for m in q.members:
+            state = m.agent.state
+            if state != LOGGED_OUT and (rule == EMPTY_NO_AGENTS or state != PAUSED):
+                return True
+        return False
+
+    def _check_empty(self, q: Queue, now: float):
+        if q.leave_empty and q.waiting and not self._staffed(q, q.leave_empty):
+            for call in list(q.waiting):
+                self._drop(call, now, LEAVE_EMPTY)
+
+    # -- internals: time and matching --------------------------------------------------------
+
+    def _poll(self, now: float) -> list:
+        timers = self.timers
+        while timers.peek() <= now:
+            self._fire(timers.pop())
+        if self.ready_count > 0 and self.waiting_count > 0:
+            self._match(now)
+        actions = self.actions
+        if not actions:
+            return None
+        self.actions = []
+        return actions
+
+    def _fire(self, timer: Timer):
+        at = timer.at
+        kind = timer.kind
+        if kind == T_WRAP:
+            agent = timer.target
+            agent.timer = None
+            self._free(agent, at)
+        elif kind == T_REST:
+            agent = timer.target
+            agent.timer = None
+            agent.resting = False
+            self._update_ready(agent)
+        elif kind == T_RING:
+            call = timer.target
+            call.ring_timer = None
+            while call.ringing:  # (an auto-pause may empty the queue and drop the call)
+                agent = call.ringing[0]
+                self.actions.append((RING_TIMEOUT, call, agent))
+                self._rang_out(call, agent, at)
+            self._after_ring(call, at)
+        elif kind == T_RETRY:
+            timer.target.retry_timer = None
+        elif kind == T_MAX_WAIT:
+            call = timer.target
+            call.wait_timer = None
+            self._drop(call, at, TIMEOUT)
+
+    def _match(self, now: float):
+        """Offer waiting calls to free agents while both exist: the most urgent call that
+        has a free agent in its queue first."""
+        while self.ready_count > 0:
+            best = None
+            for q in self.queues:
+                if not q.waiting:
+                    continue
+                call = None
+                for c in q.waiting:
+                    if c.state == WAITING and c.ready_at <= now:
+                        call = c
+                        break
+                if call is None:
+                    continue
+                if best is not None and (
+                    best.priority > call.priority
+                    or (best.priority == call.priority and (
+                        best.entered < call.entered
+                        or (best.entered == call.entered and best.seq < call.seq)
+                    ))
+                ):  # fmt: skip
+                    continue
+                if self._has_ready(q):
+                    best = call
+            if best is None:
+                return
+            self._offer(best, now)
+
+    def _has_ready(self, q: Queue) -> bool:
+        return any(m.agent.ready for m in q.members)
+
+    def _offer(self, call: Call, now: float):
+        q = call.queue
+        if q.strategy == RING_ALL:
+            tier = -1
+            for m in q.members:
+                if m.agent.ready and (tier < 0 or m.penalty < tier):
+                    tier = m.penalty
+            for m in q.members:
+                if m.agent.ready and m.penalty == tier:
+                    self._ring(call, m.agent, now)
+        else:
+            self._ring(call, self._pick(q, now).agent, now)
+        call.state = RINGING
+        if q.ring_timeout > 0:
+            call.ring_timer = self.timers.add(now + q.ring_timeout, T_RING, call)
+
+    def _ring(self, call: Call, agent: Agent, now: float):
+        call.ringing.append(agent)
+        agent.call = call
+        agent.offered += 1
+        self._set(agent, RESERVED, now)
+        self.actions.append((OFFER, call, agent))
+
+    def _pick(self, q: Queue, now: float) -> Member:
+        """The free member the queue's strategy ranks first; lower penalty tiers first
+        (except for skills, whose score weighs the penalty)."""
+        strategy = q.strategy
+        best = None
+        if strategy == SKILLS:
+            best_score = -1.0
+            for m in q.members:
+                if m.agent.ready:
+                    score = (
+                        m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
+                        / (1.0 + m.penalty)
+                    )  # fmt: skip
+                    if score > best_score:
+                        best, best_score = m, score
+            return best
+        if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
+            rr_last = q.rr_last
+            for m in q.members:
+                if m.agent.ready and (
+                    best is None or m.penalty < best.penalty
+                    or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
+                ):  # fmt: skip
+                    best = m
+            if strategy == ROUND_ROBIN:
+                q.rr_last = best.order
+            return best
+        tier = -1
+        count = 0
+        weights = 0.0
+        for m in q.members:
+            if m.agent.ready:
+                if tier < 0 or m.penalty < tier:
+                    tier, count, weights = m.penalty, 0, 0.0
+                if m.penalty == tier:
+                    count += 1
+                    weights += m.weight
+        target = self.rng.random() * (weights if strategy == WEIGHTED_RANDOM else count)
+        for m in q.members:
+            if m.agent.ready and m.penalty == tier:
+                best = m
+                target -= m.weight if strategy == WEIGHTED_RANDOM else 1.0
+                if target < 0:
+                    break
+        return best
+
+    def _ewt(self, call: Call) -> float:
+        """Expected wait for a caller with n-1 callers ahead while all s serving agents
+        are busy: n services at rate s/handle, each sped up by the callers ahead who
+        give up (their rate learned from the queue's abandons)."""
+        q = call.queue
+        serving = 0
+        for m in q.members:
+            state = m.agent.state
+            if state != LOGGED_OUT and state != PAUSED:
+                serving += 1
+        if serving == 0:
+            return INF
+        rate = serving / q.handle_estimate
+        theta = q.abandon_weight / q.wait_exposure if q.wait_exposure > 0 else 0.0
+        n = _position(q.waiting, call)
+        ewt = 0.0
+        for ahead in range(n):
+            ewt += 1.0 / (rate + ahead * theta)
+        return ewt
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def _agent(self, agent_id: int) -> Agent:
+        if not 0 <= agent_id < len(self.agents):
             raise AcdError(f"no agent {agent_id}")
-        return agent
+        return self.agents[agent_id]
 
-    def _queue(self, name: str) -> Queue:
-        q = self.queues.get(name)
-        if q is None:
-            raise AcdError(f"no queue {name}")
-        return q
+    def _queue(self, queue_id: int) -> Queue:
+        if not 0 <= queue_id < len(self.queues):
+            raise AcdError(f"no queue {queue_id}")
+        return self.queues[queue_id]
 
-    def _call(self, call_id: str) -> Call:
+    def _call(self, call_id: int) -> Call:
         call = self.calls.get(call_id)
         if call is None:
             raise AcdError(f"no waiting call {call_id}")
         return call
 
 
-def _rank(q: Queue, m: Member):
-    agent = m.agent
-    if q.strategy == "longest-idle":
-        return (m.penalty, agent.idle_since, 0, m.order)
-    if q.strategy == "fewest-calls":
-        return (m.penalty, agent.calls_taken, agent.idle_since, m.order)
-    if q.strategy == "linear":
-        return (m.penalty, 0, 0, m.order)
-    # round-robin: the next member after the one last offered, wrapping around
-    return (m.penalty, m.order <= q.rr_last, 0, m.order)
+def _position(items: list, item: object) -> int:
+    """1-based position of `item` in `items` (by identity: no comparisons)."""
+    for i in range(len(items)):
+        if items[i] is item:
+            return i + 1
+    raise AcdError("not in the list")
 
 
-def _call_key(call: Call):
-    return (-call.priority, call.entered, call.seq)
+def _better(strategy: int, m: Member, best: Member, rr_last: int) -> bool:
+    """Does free member m rank before `best` (same penalty tier)?"""
+    a = m.agent
+    b = best.agent
+    if strategy == LONGEST_IDLE:
+        return a.idle_since < b.idle_since
+    if strategy == FEWEST_CALLS:
+        return m.calls < best.calls or (m.calls == best.calls and a.idle_since < b.idle_since)
+    if strategy == LEAST_TALK_TIME:
+        return m.talk < best.talk or (m.talk == best.talk and a.idle_since < b.idle_since)
+    if strategy == ROUND_ROBIN:
+        # members after the one offered last come first, in order, then wrap around
+        m_after = m.order > rr_last
+        b_after = best.order > rr_last
+        if m_after != b_after:
+            return m_after
+        return m.order < best.order
+    return m.order < best.order  # linear (members are visited in order: keeps the first)
+
+
+# -- the simulator ---------------------------------------------------------------------------
+
+
+def simulate(
+    agents: int, calls_per_hour: float, aht: float, sl_seconds: float = 20.0,
+    calls: int = 100000, patience: float = 0.0, strategy: str = "longest-idle",
+    seed: int = 1, wrap_up: float = 0.0, warmup: float = 0.05,
+) -> dict:  # fmt: skip
+    """Drive the core with synthetic traffic: Poisson arrivals, exponential handle times
+    and (patience > 0) exponential patience, all from one seeded generator. Calls are
+    answered the moment they ring. The first `warmup` share of calls fills the system and
+    is left out of the numbers. Returns the numbers of the calls after it."""
+    if agents < 1 or calls_per_hour <= 0 or aht <= 0 or calls < 1 or patience < 0:
+        raise AcdError("agents, calls, calls per hour and aht must be > 0, patience >= 0")
+    collecting = gc.isenabled()
+    gc.disable()  # a run makes millions of objects and no reference cycles
+    try:
+        return _simulate(
+            agents, calls_per_hour, aht, sl_seconds, calls, patience, strategy, seed,
+            wrap_up, warmup,
+        )  # fmt: skip
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _simulate(
+    agents: int, calls_per_hour: float, aht: float, sl_seconds: float, calls: int,
+    patience: float, strategy: str, seed: int, wrap_up: float, warmup: float,
+) -> dict:  # fmt: skip
+    rng = Rng(seed)
+    core = Core(Rng(seed + 1))
+    q = core.queues[core.add_queue(
+        "sim", strategy, ring_timeout=0.0, retry=0.0, wrap_up=wrap_up,
+        sl_seconds=sl_seconds, short_abandon=0.0, handle_estimate=aht + wrap_up,
+    )]  # fmt: skip
+    for i in range(agents):
+        core.add_member(q.id, core.add_agent(str(i), 0.0))
+        core.login(i, 0.0)
+    own = Timers()  # the simulator's events: hang-ups and abandons
+    gap = 3600.0 / calls_per_hour
+    next_arrival = rng.exponential(gap)
+    arrived = 0
+    first_counted = int(calls * warmup)
+    counted_from = 0.0
+    counted_until = 0.0
+    busy = 0.0
+    staffed = 0.0
+    ewt_error = 0.0
+    ewt_calls = 0
+    while True:
+        ta = next_arrival if arrived < calls else INF
+        ts = own.peek()
+        tc = core.timers.peek()
+        now = ta
+        if ts < now:
+            now = ts
+        if tc < now:
+            now = tc
+        if now == INF:
+            break
+        if now == ta:
+            arrived += 1
+            if arrived == first_counted + 1:
+                core.roll_interval(now)
+                counted_from = now
+            next_arrival = now + rng.exponential(gap)
+            call = core._enqueue(q, now, 0)
+            if patience > 0:
+                call.sim_timer = own.add(now + rng.exponential(patience), T_SIM_ABANDON, call)
+        elif now == ts:
+            timer = own.pop()
+            if timer.kind == T_SIM_HANGUP:
+                core._hangup(timer.target, now)
+            else:
+                call = timer.target
+                call.sim_timer = None
+                core._abandon(call, now)
+        actions = core._poll(now)
+        while actions is not None:
+            for action, call, agent in actions:
+                if action != OFFER or call.state != RINGING:
+                    continue
+                core._answer(call, agent, now)
+                own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
+                if call.sim_timer is not None:
+                    call.sim_timer.dead = True
+                    call.sim_timer = None  # (no cycle between the call and its timer)
+                if call.ewt >= 0:
+                    ewt_error += abs(now - call.entered - call.ewt)
+                    ewt_calls += 1
+            actions = core._poll(now)
+        if now == ta and arrived > first_counted and call.state == WAITING:
+            call.ewt = core._ewt(call)  # the caller waits: what they would be told
+        if now == ta and arrived == calls:  # occupancy over the arrival period
+            counted_until = now
+            for agent in core.agents:
+                core._account(agent, now)
+                busy += agent.t_ringing + agent.t_talking + agent.t_wrapping
+                staffed += agent.t_available + agent.t_ringing + agent.t_talking
+                staffed += agent.t_wrapping
+    s = q.stats
+    finished = s.answered + s.abandoned
+    return {
+        "calls": s.offered,
+        "service_level": s.answered_in_sl / finished if finished else 0.0,
+        "asa": s.wait_answered / s.answered if s.answered else 0.0,
+        "abandon_rate": s.abandoned / finished if finished else 0.0,
+        "occupancy": busy / staffed if staffed > 0 else 0.0,
+        "ewt_mae": ewt_error / ewt_calls if ewt_calls else 0.0,
+        "ewt_calls": ewt_calls,
+        "hours": (counted_until - counted_from) / 3600.0,
+    }
