@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, help="destination, e.g. extension:201")
     p.add_argument("--trunk", default="", help="only calls from this trunk")
     p.add_argument("--record", default="never", choices=("never", "always", "on-demand"))
+    p.add_argument("--priority", type=int, default=0, help="queue priority of its callers")
     p = _action(route, "out", "route calls out by dial pattern", cmd_route_out)
     p.add_argument("name")
     p.add_argument("--pattern", required=True,
@@ -163,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = _action(cdr, "export", "write call records as CSV (with a header row) to stdout",
                 cmd_cdr_export)  # fmt: skip
     p.add_argument("--since", help="only calls that started on or after this date (UTC)")
+
+    from tongdai.acd import commands
+
+    commands.register(
+        sub, _group, _action, lambda p: _settings_flags(p, all_flags=False), _store,
+        _load_settings,
+    )  # fmt: skip
     return parser
 
 
@@ -347,7 +355,13 @@ def cmd_route_in(args: argparse.Namespace) -> int:
     from tongdai.store import routes
 
     route_id = routes.add_inbound(
-        _store(args), args.did, args.to, trunk=args.trunk, recording=args.record, actor="cli"
+        _store(args),
+        args.did,
+        args.to,
+        trunk=args.trunk,
+        recording=args.record,
+        priority=args.priority,
+        actor="cli",
     )
     print(f"inbound route in:{route_id} added: {args.did} -> {args.to}")
     return 0
@@ -450,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.cdr import CdrError
     from tongdai.store.conferences import ConferenceError
     from tongdai.store.extensions import ExtensionError
+    from tongdai.store.queues import QueueError
     from tongdai.store.routes import RouteError
     from tongdai.store.trunks import TrunkError
 
@@ -458,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
-        ExtensionError, RouteError, TrunkError,
+        ExtensionError, QueueError, RouteError, TrunkError,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

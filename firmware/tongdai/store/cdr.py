@@ -15,7 +15,7 @@ DISPOSITIONS = ("answered", "no answer", "busy", "failed", "cancelled")
 COLUMNS = (
     "id", "linkedid", "start", "answer", "end", "duration", "billsec", "src", "src_name",
     "dst", "dst_channel", "trunk", "direction", "disposition", "hangup_by", "cause",
-    "recording",
+    "recording", "queue",
 )  # fmt: skip
 
 
@@ -50,6 +50,7 @@ class Cdr:
     hangup_by: str = ""
     cause: str = ""
     recording: str = ""
+    queue: str = ""  # the queue that answered it (dst_channel names the agent)
 
     def __post_init__(self) -> None:
         self.linkedid = self.linkedid or self.id

@@ -172,4 +172,96 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "queues, agents, members, VIP callers, queue_log, callbacks",
+        """
+        -- A hotline queue. Times are seconds. Empty rules say when the queue counts as
+        -- having nobody to serve it: never, no-agents (none logged in), no-ready-agents
+        -- (none logged in and unpaused).
+        CREATE TABLE queues (
+            name TEXT PRIMARY KEY,                -- routes say queue:NAME
+            number TEXT UNIQUE,                   -- dialled by extensions (NULL: none)
+            display TEXT NOT NULL DEFAULT '',     -- shown on agents' phones, whispered
+            strategy TEXT NOT NULL DEFAULT 'longest-idle',
+            ring_timeout REAL NOT NULL DEFAULT 15,
+            retry REAL NOT NULL DEFAULT 2,
+            wrap_up REAL NOT NULL DEFAULT 5,
+            max_wait REAL NOT NULL DEFAULT 0,     -- 0: no limit
+            max_len INTEGER NOT NULL DEFAULT 0,   -- 0: no limit
+            sl_seconds REAL NOT NULL DEFAULT 20,
+            short_abandon REAL NOT NULL DEFAULT 5,
+            join_empty TEXT NOT NULL DEFAULT 'no-agents',
+            leave_empty TEXT NOT NULL DEFAULT 'never',
+            overflow TEXT NOT NULL DEFAULT '',    -- kind:value after max wait, full, empty
+            announce_every REAL NOT NULL DEFAULT 30,  -- position and wait; 0: never
+            callback_after REAL NOT NULL DEFAULT 0,   -- offer "press 1"; 0: never
+            callback_trunk TEXT NOT NULL DEFAULT '',  -- '' : the trunk the call came in on
+            whisper INTEGER NOT NULL DEFAULT 0,   -- agents hear the display name first
+            record TEXT NOT NULL DEFAULT 'never'
+                CHECK (record IN ('always', 'never', 'on-demand')),
+            language TEXT NOT NULL DEFAULT '',    -- prompts; '' : the box's language
+            handle_estimate REAL NOT NULL DEFAULT 180,  -- until calls teach it
+            created_at TEXT NOT NULL
+        );
+        -- Whoever answers queue calls: an extension, or an outside number (a staff
+        -- member's mobile) reached over a trunk. Login state survives a restart.
+        CREATE TABLE agents (
+            number TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('extension', 'external')),
+            name TEXT NOT NULL DEFAULT '',
+            trunk TEXT NOT NULL DEFAULT '',       -- external agents: '' = outbound routes
+            max_no_answer INTEGER NOT NULL DEFAULT 3,
+            reject_delay REAL NOT NULL DEFAULT 10,
+            busy_delay REAL NOT NULL DEFAULT 30,
+            no_answer_delay REAL NOT NULL DEFAULT 10,
+            logged_in INTEGER NOT NULL DEFAULT 0,
+            pause_reason TEXT NOT NULL DEFAULT '',  -- '' : not paused
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE queue_members (
+            queue TEXT NOT NULL REFERENCES queues(name) ON DELETE CASCADE,
+            agent TEXT NOT NULL REFERENCES agents(number) ON DELETE CASCADE,
+            penalty INTEGER NOT NULL DEFAULT 0,
+            level INTEGER NOT NULL DEFAULT 1,     -- skill level (skills strategy)
+            weight REAL NOT NULL DEFAULT 1,       -- weighted-random strategy
+            position INTEGER NOT NULL,            -- linear and round-robin order
+            PRIMARY KEY (queue, agent)
+        );
+        -- Callers served first, whatever queue they call.
+        CREATE TABLE vip_callers (
+            number TEXT PRIMARY KEY,
+            priority INTEGER NOT NULL CHECK (priority > 0),
+            name TEXT NOT NULL DEFAULT ''
+        );
+        ALTER TABLE inbound_routes ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cdr ADD COLUMN queue TEXT NOT NULL DEFAULT '';
+        -- Asterisk's queue_log as a table (the same lines go to var/log/queue_log).
+        CREATE TABLE queue_log (
+            id INTEGER PRIMARY KEY,
+            time INTEGER NOT NULL,                -- UNIX seconds
+            callid TEXT NOT NULL,
+            queuename TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            event TEXT NOT NULL,
+            data1 TEXT NOT NULL DEFAULT '',
+            data2 TEXT NOT NULL DEFAULT '',
+            data3 TEXT NOT NULL DEFAULT '',
+            data4 TEXT NOT NULL DEFAULT '',
+            data5 TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX queue_log_time ON queue_log (time);
+        -- Callers who hung up keeping their place: called back when an agent is free.
+        CREATE TABLE queue_callbacks (
+            id TEXT PRIMARY KEY,                  -- the queued call's id
+            queue TEXT NOT NULL,
+            number TEXT NOT NULL,
+            trunk TEXT NOT NULL DEFAULT '',
+            requested_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (state IN ('waiting', 'calling', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            finished_at TEXT
+        );
+        """,
+    ),
 ]

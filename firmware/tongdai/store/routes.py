@@ -16,7 +16,7 @@ from tongdai.store.extensions import PERMISSIONS
 RECORD_POLICIES = ("never", "always", "on-demand")
 # Outbound classes, narrowest first; an extension's permission names the widest it may use.
 CLASSES = ("local", "national", "international", "emergency")
-DESTINATION_KINDS = ("extension",)  # ring groups, queues and IVRs come with their issues
+DESTINATION_KINDS = ("extension", "queue")  # ring groups and IVRs come with their issue
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 DID_RE = re.compile(r"^\+?[0-9]{1,20}$")
 CALLER_ID_RE = re.compile(r"^\+?[0-9]{1,20}$")
@@ -42,6 +42,8 @@ def _destination(db: sqlite_utils.Database, text: str) -> str:
         raise RouteError(f"destination: kind:value with kind one of {', '.join(DESTINATION_KINDS)}")
     if kind == "extension" and not db["extensions"].count_where("number = ?", [value]):
         raise RouteError(f"destination: no extension {value}")
+    if kind == "queue" and not db["queues"].count_where("name = ?", [value]):
+        raise RouteError(f"destination: no queue {value}")
     return f"{kind}:{value}"
 
 
@@ -52,9 +54,11 @@ def add_inbound(
     *,
     trunk: str = "",
     recording: str = "never",
+    priority: int = 0,
     actor: str = "system",
 ) -> int:
-    """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk)."""
+    """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk).
+    `priority` puts its callers ahead of others in a queue."""
     did = "" if did in ("", "any") else did
     if did and not DID_RE.match(did):
         raise RouteError("did: the number called, digits with an optional leading +, or 'any'")
@@ -62,13 +66,15 @@ def add_inbound(
         raise RouteError(f"trunk: no trunk {trunk}")
     if recording not in RECORD_POLICIES:
         raise RouteError(f"record: one of {', '.join(RECORD_POLICIES)}")
+    if not isinstance(priority, int) or not 0 <= priority <= 100:
+        raise RouteError("priority: a whole number from 0 to 100")
     destination = _destination(db, destination)
     if db["inbound_routes"].count_where("did = ? AND trunk = ?", [did, trunk]):
         raise RouteError(f"did: a route for {did or 'any'} from {trunk or 'any trunk'} exists")
     with db.atomic():
         row_id = db["inbound_routes"].insert(
             {"did": did, "trunk": trunk, "destination": destination, "record": recording,
-             "created_at": utcnow()}
+             "priority": priority, "created_at": utcnow()}
         ).last_rowid  # fmt: skip
         record(db, actor, "route.inbound.create", f"{did or 'any'} {trunk} -> {destination}")
     return row_id
