@@ -70,28 +70,28 @@ def test_queues_agents_and_members_are_stored(db):
     ],
 )
 def test_bad_queue_fields_are_named_and_nothing_is_saved(db, queue, field):
-    with pytest.raises(QueueError, match=f"^{field}"):
+    with pytest.raises(QueueError, match=rf"^{field}\b"):
         queues.add_queue(db, queue)
     assert db["queues"].count == 0
 
 
 def test_bad_agents_members_and_changes_are_refused(db):
     queues.add_queue(db, Queue("sales"))
-    with pytest.raises(QueueError, match="^number: no extension"):
+    with pytest.raises(QueueError, match=r"^number: no extension"):
         queues.add_agent(db, Agent("299"))
-    with pytest.raises(QueueError, match="^number: an outside number"):
+    with pytest.raises(QueueError, match=r"^number: an outside number"):
         queues.add_agent(db, Agent("abc", kind="external"))
-    with pytest.raises(QueueError, match="^max_no_answer"):
+    with pytest.raises(QueueError, match=r"^max_no_answer"):
         queues.add_agent(db, Agent("201", max_no_answer=-1))
     queues.add_agent(db, Agent("201"))
-    with pytest.raises(QueueError, match="^penalty"):
+    with pytest.raises(QueueError, match=r"^penalty"):
         queues.add_member(db, Member("sales", "201", penalty=-3))
-    with pytest.raises(QueueError, match="^agent: no agent"):
+    with pytest.raises(QueueError, match=r"^agent: no agent"):
         queues.add_member(db, Member("sales", "202"))
-    with pytest.raises(QueueError, match="^wrap_up"):
+    with pytest.raises(QueueError, match=r"^wrap_up"):
         queues.update_queue(db, "sales", strategy="linear", wrap_up=-5)
     assert queues.get_queue(db, "sales").strategy == "longest-idle"  # all or nothing
-    with pytest.raises(QueueError, match="^priority"):
+    with pytest.raises(QueueError, match=r"^priority"):
         queues.set_vip(db, "0909000111", 0)
     assert db["queue_members"].count == 0 and db["vip_callers"].count == 0
 

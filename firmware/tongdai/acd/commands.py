@@ -43,7 +43,7 @@ def register(sub, group, action, settings_flags, open_store: Store, load_setting
     p.add_argument("agent")
 
     agent = group(sub, "agent", "queue agents: extensions or outside numbers")
-    p = db_action(agent, "add", "make an extension (or an outside number) an agent", _agent_add)
+    p = db_action(agent, "add", "make an extension (or outside number) an agent", _agent_add)
     p.add_argument("number")
     p.add_argument("--external", action="store_true",
                    help="an outside number (a staff mobile) reached over a trunk")  # fmt: skip

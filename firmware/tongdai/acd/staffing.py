@@ -95,6 +95,6 @@ def plan(
             patience=patience,
             max_occupancy=max_occupancy,
             hour=hour,
-        )  # fmt: skip
+        )
         for hour, (rate, aht) in sorted(volumes.items())
     ]
