@@ -50,7 +50,7 @@ def register(sub, group, action, settings_flags, open_store: Store, load_setting
     p.add_argument("--name", default="")
     p.add_argument("--trunk", default="", help="external agents: the trunk to call them on")
     p.add_argument("--max-no-answer", type=int, default=3,
-                   help="unanswered offers in a row before an automatic pause (0: never)")  # fmt: skip
+                   help="unanswered offers in a row before a pause (0: never)")  # fmt: skip
     p.add_argument("--reject-delay", type=float, default=10.0)
     p.add_argument("--busy-delay", type=float, default=30.0)
     p.add_argument("--no-answer-delay", type=float, default=10.0)
