@@ -16,6 +16,8 @@ import uvicorn
 import uvloop
 
 from tongdai import __version__, acdcore
+from tongdai.acd.live import LiveAcd
+from tongdai.acd.queue_log import QueueLog
 from tongdai.calls import dialplan, recording
 from tongdai.calls.dialplan import Dialplan
 from tongdai.calls.switch import Switch
@@ -114,6 +116,8 @@ class Service:
             transient=(MediaUnavailable, MediaError, TimeoutError),
             gone=(MediaUnavailable,),
         )
+        self.queue_log = QueueLog(db, settings.log_dir / "queue_log")
+        self.acd = LiveAcd(db, self.queue_log)
         self.dialplan = Dialplan(
             self.switch,
             db,
@@ -126,6 +130,8 @@ class Service:
                 rate=settings.media_clock_rate,
             ),
             park_timeout=settings.park_timeout,
+            acd=self.acd,
+            sounds_dir=settings.sounds_dir,
         )
         self.switch.on_incoming = self.dialplan.route
         self.watcher = ChangeWatcher(self.db)
@@ -167,6 +173,15 @@ class Service:
         self.extension_count = self.db["extensions"].count
         self.metrics.extensions.set(self.extension_count)
         self.edge.reload()
+        with contextlib.suppress(RuntimeError):  # (before the loop runs: run() syncs)
+            asyncio.get_running_loop()
+            self._sync_acd()
+
+    def _sync_acd(self) -> None:
+        try:
+            self.acd.sync()
+        except Exception:
+            log.exception("queues could not be loaded")
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -185,6 +200,7 @@ class Service:
             lifespan="off",
         )
         server = _EmbeddedServer(config)
+        self._sync_acd()
         tasks = [
             asyncio.create_task(server.serve(sockets=[self.sockets["HTTP"]]), name="http"),
             asyncio.create_task(self.media.run(), name="media"),
@@ -206,12 +222,15 @@ class Service:
 
     async def _shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task]) -> None:
         server.should_exit = True
+        self.dialplan.queues.close()
+        self.acd.close()
         await self.switch.close()
         await self.media.stop(timeout=SHUTDOWN_BUDGET * 0.6)
         _, pending = await asyncio.wait(tasks[:2], timeout=SHUTDOWN_BUDGET * 0.3)
         for task in [*pending, *tasks[2:]]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.queue_log.close()
         self.db.close()
         log.info("stopped")
 

@@ -43,7 +43,7 @@ class DialResult:
 
 async def dial(
     switch: Switch,
-    caller: Channel,
+    caller: Channel | None,
     targets: list[Target],
     *,
     caller_id: str | None,
@@ -52,6 +52,7 @@ async def dial(
     auth: dict[str, str] | None = None,
     early_media: bool = False,
     on_leg: Callable[[Channel], None] | None = None,
+    ringback: bool = True,
 ) -> DialResult:
     """Ring every target; return when one answers, all fail, the caller leaves or time
     runs out. Legs that did not win are cancelled. The caller gets 180 once any
@@ -62,13 +63,16 @@ async def dial(
     which then wins; it is cancelled when dialling ends otherwise. `auth`: credentials
     for a provider's challenge. `early_media`: a single target's early media (a
     provider's ringback or announcement) reaches the caller (183). `on_leg` is told
-    of each leg originated (to count it against a trunk's limit)."""
+    of each leg originated (to count it against a trunk's limit). `ringback=False`: the
+    caller is told nothing while targets ring (a queue's caller hears its music); with
+    no caller at all (None) the box itself calls the targets."""
     changes: asyncio.Queue[Channel] = asyncio.Queue()
     result = DialResult()
     legs: dict[str, tuple[Channel, Target]] = {}
-    ringback: Playback | None = None
+    tone: Playback | None = None  # ringback played to an answered caller
     early_bridge = ""
-    caller.on_change.append(changes.put_nowait)
+    if caller is not None:
+        caller.on_change.append(changes.put_nowait)
     if pickup is not None:
         pickup.add_done_callback(lambda _: changes.put_nowait(caller))
     try:
@@ -89,7 +93,7 @@ async def dial(
         rung = False
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            if not caller.alive:
+            if caller is not None and not caller.alive:
                 result.caller_gone = True
                 return result
             if pickup is not None and pickup.done() and not pickup.cancelled():
@@ -101,19 +105,20 @@ async def dial(
                     leg.party = target.name
                     result.winner, result.winner_name = leg, target.name
                     return result
-            if not rung and any(leg.early.is_set() for leg, _ in legs.values()):
+            early = any(leg.early.is_set() for leg, _ in legs.values())
+            if ringback and caller is not None and not rung and early:
                 rung = True
                 with contextlib.suppress(ChannelGone, *switch.transient):
                     if caller.state == "answered":
-                        ringback = await caller.tone("ringback")
+                        tone = await caller.tone("ringback")
                     else:
                         await caller.ring()
-            if early_media and not early_bridge and len(legs) == 1:
+            if caller is not None and early_media and not early_bridge and len(legs) == 1:
                 [(leg, _)] = legs.values()
                 if leg.media_up.is_set() and leg.alive:
                     with contextlib.suppress(ChannelGone, *switch.transient):
-                        if ringback is not None:
-                            await ringback.stop()
+                        if tone is not None:
+                            await tone.stop()
                         if caller.state != "answered":
                             await caller.progress()
                         early_bridge = switch.new_id("b")
@@ -132,9 +137,10 @@ async def dial(
             pickup.cancel()  # synchronous: a phone picking up from now on finds nothing
         elif pickup is not None and not pickup.cancelled() and pickup.result() is not result.winner:
             await pickup.result().reject(487)  # picked up as the caller left
-        _detach(caller, changes)
-        if ringback is not None:
-            await ringback.stop()
+        if caller is not None:
+            _detach(caller, changes)
+        if tone is not None:
+            await tone.stop()
         if early_bridge:
             with contextlib.suppress(*switch.transient):
                 await switch.request("bridge_destroy", bridge=early_bridge)

@@ -16,16 +16,27 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
+from tongdai.acd.live import LiveAcd
 from tongdai.calls import interact
 from tongdai.calls.conference import Conferences
 from tongdai.calls.dial import Target, dial
-from tongdai.calls.features import DIRECTED_PICKUP, PARK, PICKUP, RECORD_TOGGLE, SLOTS
+from tongdai.calls.features import (
+    AGENT_LOGIN,
+    AGENT_PAUSE,
+    DIRECTED_PICKUP,
+    PARK,
+    PICKUP,
+    RECORD_TOGGLE,
+    SLOTS,
+)
 from tongdai.calls.parking import Parked, ParkingLot
-from tongdai.calls.patterns import matches
+from tongdai.calls.queue import QueueApp
 from tongdai.calls.recording import Recorder
+from tongdai.calls.records import Records
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
 from tongdai.calls.talk import HandedOver, Replaces, Talk, Transfer
 from tongdai.calls.trunks import FAILOVER_CODES, TrunkCalls
@@ -34,6 +45,7 @@ from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
 from tongdai.store import conferences
 from tongdai.store import routes as routing
+from tongdai.store.routes import choose_route
 
 log = logging.getLogger("tongdai.calls")
 
@@ -64,6 +76,8 @@ class Dialplan:
         ring_timeout: int,
         prompts: Prompts,
         park_timeout: float,
+        acd: LiveAcd,
+        sounds_dir: Path,
     ) -> None:
         self.switch = switch
         self.db = db
@@ -78,6 +92,14 @@ class Dialplan:
         self.lot = ParkingLot()
         self.park_timeout = park_timeout
         self.conferences = Conferences(switch, self.say, HOLD_MUSIC)
+        self.acd = acd
+        self.queues = QueueApp(
+            switch, acd, db, prompts, trunks=self.trunks, contacts=contacts,
+            caller_id=self.caller_id, flow_header=FLOW_HEADER, converse=self.converse,
+            next_record=self._next_record, music=HOLD_MUSIC,
+            whisper_dir=sounds_dir / "whispers", rate=prompts.rate,
+        )  # fmt: skip
+        self.queues.route_extension = self._overflow_to_extension
 
     def say(self, *parts: str | int) -> list[str]:
         """Prompt files for the parts, in the box's language (see Prompts.sentence)."""
@@ -125,6 +147,9 @@ class Dialplan:
             if dialled == PARK:
                 await self.park_announce(channel)
                 return
+            if dialled in (AGENT_LOGIN, AGENT_PAUSE):
+                await self.agent_feature(channel, dialled)
+                return
             records = Records(
                 self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
             )
@@ -150,6 +175,10 @@ class Dialplan:
         if number in SLOTS:
             await self.retrieve(channel, records, number)
             return
+        queue = self.queues.by_number(number)
+        if queue is not None:
+            await self.queues.enter(channel, records, queue)
+            return
         room = conferences.get(self.db, number)
         if room is not None:
             record = records.current
@@ -159,6 +188,38 @@ class Dialplan:
                 record.cause = "refused by the room"
             return
         await self.call_outside(channel, records, number, caller)
+
+    async def _overflow_to_extension(self, channel: Channel, records: Records, number: str):
+        """A queue's caller sent on to an extension (its overflow destination)."""
+        callee = self.extension(number)
+        if callee is None:
+            records.current.cause = f"overflow extension {number} is gone"
+            await self.refuse(channel, 404, "No route")
+            return
+        await self.call_extension(channel, records, callee, callee.record)
+
+    async def agent_feature(self, channel: Channel, code: str) -> None:
+        """*45 logs a queue agent in or out, *46 pauses or unpauses them; a prompt says
+        which it did."""
+        number = channel.party
+        state = self.acd.state(number)
+        await channel.answer()
+        if state is None:
+            said = "agent_not_agent"
+        elif code == AGENT_LOGIN:
+            logged_in = state[0] == "logged-out"
+            self.acd.set_state(number, logged_in=logged_in, by=f"phone {number}")
+            said = "agent_logged_in" if logged_in else "agent_logged_out"
+        elif state[0] == "logged-out":
+            said = "agent_logged_out"
+        else:
+            pause = not state[1]
+            self.acd.set_state(number, logged_in=True, reason="paused" if pause else "",
+                               by=f"phone {number}")  # fmt: skip
+            said = "agent_paused" if pause else "agent_unpaused"
+        with contextlib.suppress(ChannelGone, MissingPrompt, *self.switch.transient):
+            await interact.say(channel, self.say(said))
+        await channel.hangup()
 
     # -- trunks -------------------------------------------------------------------------
 
@@ -182,6 +243,10 @@ class Dialplan:
             self.trunks.carry(trunk, channel)
             kind, _, value = route["destination"].partition(":")
             callee = self.extension(value) if kind == "extension" else None
+            if kind == "queue" and self.queues.config(value) is not None:
+                flow = self.queues.enter(channel, records, value, route["priority"])
+                await self._recorded(channel, records, flow)
+                return
             if callee is not None:
                 policy = _policy(route["record"], callee.record)
                 await self._recorded(
@@ -578,40 +643,6 @@ class Dialplan:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(channel.ended), NO_ANSWER_TONE_SECONDS)
         await channel.reject(480, "No answer")
-
-
-class Records:
-    """The CDR rows of one call: a transfer closes one and opens the next, linked by
-    the first row's id."""
-
-    def __init__(self, db: sqlite_utils.Database, first: cdrs.Cdr) -> None:
-        self.db = db
-        self.current = first
-
-    def next(self, record: cdrs.Cdr) -> None:
-        record.linkedid = self.current.linkedid
-        self.save()
-        self.current = record
-
-    def save(self) -> None:
-        try:
-            cdrs.save(self.db, self.current)
-        except Exception:
-            log.exception("could not save the CDR of call %s", self.current.id)
-
-
-def choose_route(
-    routes: list[routing.OutboundRoute], number: str, permission: str
-) -> tuple[routing.OutboundRoute | None, bool]:
-    """The first route matching `number` that `permission` allows; and whether a
-    matching route was refused for want of permission."""
-    forbidden = False
-    for route in routes:
-        if any(matches(pattern, number) for pattern in route.patterns):
-            if routing.allowed(permission, route.route_class):
-                return route, False
-            forbidden = True
-    return None, forbidden
 
 
 def _policy(*policies: str) -> str:

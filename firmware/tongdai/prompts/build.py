@@ -65,6 +65,18 @@ def build(out: Path = BUILT) -> int:
     return made
 
 
+def speak(text: str, lang: str, file: Path, rate: int) -> None:
+    """Speak a phrase given at run time (a queue's name whispered to agents) into `file`."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise BuildError(f"{tool} is missing (Debian package {tool}: image/deps.sh)")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        _run(["espeak-ng", "-v", VOICES[lang], "-s", str(SPEED), "-w", str(raw), text])
+        _run(["sox", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(file), *TRIM])
+
+
 def _run(cmd: list[str]) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

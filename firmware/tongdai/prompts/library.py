@@ -21,6 +21,7 @@ class Prompts:
         self.custom = custom
         self.built = built / str(rate)  # the built set at the media engine's mixing rate
         self.default_lang = default_lang
+        self.rate = rate
 
     def path(self, name: str, lang: str | None = None) -> str:
         lang = lang if lang in LANGUAGES else self.default_lang

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from tongdai.calls.patterns import PatternError, compile_pattern
+from tongdai.calls.patterns import PatternError, compile_pattern, matches
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 from tongdai.store.extensions import PERMISSIONS
@@ -202,3 +202,17 @@ def _outbound_route(r: dict) -> OutboundRoute:
         caller_id=r["caller_id"],
         record=r["record"],
     )
+
+
+def choose_route(
+    routes: list[OutboundRoute], number: str, permission: str
+) -> tuple[OutboundRoute | None, bool]:
+    """The first route matching `number` that `permission` allows; and whether a
+    matching route was refused for want of permission."""
+    forbidden = False
+    for route in routes:
+        if any(matches(pattern, number) for pattern in route.patterns):
+            if allowed(permission, route.route_class):
+                return route, False
+            forbidden = True
+    return None, forbidden

@@ -1,0 +1,31 @@
+"""The call detail records of one call, as it goes on."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlite_utils
+
+from tongdai.store import cdr as cdrs
+
+log = logging.getLogger("tongdai.calls")
+
+
+class Records:
+    """The CDR rows of one call: a transfer closes one and opens the next, linked by
+    the first row's id."""
+
+    def __init__(self, db: sqlite_utils.Database, first: cdrs.Cdr) -> None:
+        self.db = db
+        self.current = first
+
+    def next(self, record: cdrs.Cdr) -> None:
+        record.linkedid = self.current.linkedid
+        self.save()
+        self.current = record
+
+    def save(self) -> None:
+        try:
+            cdrs.save(self.db, self.current)
+        except Exception:
+            log.exception("could not save the CDR of call %s", self.current.id)

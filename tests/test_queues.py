@@ -1,0 +1,162 @@
+"""Hotline queues end to end: a pjsua2 "provider" calls a DID routed to a queue, agents'
+pjsua2 phones log in with *45, ring by the queue's strategy, answer and talk. The queue's
+prompts are replaced (through the same override a recorded prompt pack uses) by tones of
+their own pitch, so what the caller hears is checked by tone detection. queue_log is read
+from its file and its table, the CDR row from the database."""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+import wave
+
+import pytest
+from callbox import cdr_rows, cli, wait_for
+from conftest import free_port, needs_pjsua2
+from phones import Phone, tone_found
+from tongdai.store import open_db
+
+pytestmark = needs_pjsua2
+
+DID = "02873001234"
+PROMPT_TONES = {  # prompt name -> pitch that stands for it
+    "queue_welcome": 700,
+    "queue_position": 900,
+    "queue_callback_offer": 1300,
+    "queue_callback_ok": 1500,
+    "queue_busy": 1700,
+}
+
+
+def _add(box, *args: str) -> str:
+    r = cli(box, *args)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _tone_prompts(box) -> None:
+    """Each queue prompt becomes 1.2 s of its own tone, in both languages."""
+    for lang in ("vi", "en"):
+        folder = box.data_dir / "sounds" / "prompts" / lang
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, freq in PROMPT_TONES.items():
+            with wave.open(str(folder / f"{name}.wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(8000)
+                w.writeframes(b"".join(
+                    struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / 8000)))
+                    for i in range(9600)
+                ))  # fmt: skip
+
+
+def queue_log(box) -> list[list[str]]:
+    path = box.data_dir / "log" / "queue_log"
+    return [line.split("|") for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def events(box) -> list[str]:
+    return [fields[4] for fields in queue_log(box)]
+
+
+def table_events(box) -> list[str]:
+    db = open_db(box.data_dir / "tongdai.db")
+    try:
+        return [r["event"] for r in db.query("SELECT event FROM queue_log ORDER BY id")]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def carrier(box):
+    port = free_port()
+    _add(box, "trunk", "add", "viettel", "--host", "127.0.0.1", "--port", str(port),
+         "--match-port")  # fmt: skip
+    phone = Phone(box, "0909000111", provider=port)
+    phone.expect(r"^STARTED")
+    yield phone
+    phone.close()
+
+
+@pytest.fixture
+def hotline(box):
+    """Queue `sales` (DID routed to it) with agents 201 and 202, whose whisper is off."""
+    _tone_prompts(box)
+    _add(box, "queue", "add", "sales", "--number", "600", "--display", "Ban hang",
+         "--announce-every", "4", "--ring-timeout", "8", "--wrap-up", "1")  # fmt: skip
+    for agent in ("201", "202"):
+        _add(box, "agent", "add", agent, "--max-no-answer", "1")
+        _add(box, "queue", "member", "sales", agent)
+    _add(box, "route", "in", DID, "--to", "queue:sales")
+    return box
+
+
+def test_a_caller_waits_hears_the_queue_then_the_longest_idle_agent_answers(
+    hotline, phones, carrier, tmp_path
+):
+    box = hotline
+    alice, bob = phones("201"), phones("202")
+    bob.send("call *45")  # logs in first: idle longest
+    bob.expect(r"^STATE disconnected")
+    alice.send("call *45")
+    alice.expect(r"^STATE disconnected")
+    assert "logged in" in _add(box, "agent", "list")
+    assert events(box).count("ADDMEMBER") >= 2
+
+    carrier.send(f"record {tmp_path / 'caller.wav'}")
+    carrier.send("tone 1000")
+    bob.send("tone 1600")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
+    carrier.expect(r"^STATE confirmed")  # the queue answers: greeting and music
+    shown = bob.expect(r"^INCOMING (.*)", timeout=15).group(1)
+    assert "Ban hang" in shown and "0909000111" in shown  # the queue's name and the caller
+    time.sleep(2)  # the caller hears the greeting while the agent's phone rings
+    bob.send("answer")
+    time.sleep(2.5)
+    carrier.send("stoprecord")
+    carrier.expect(r"^RECORDED")
+    carrier.send("hangup")
+    bob.expect(r"^STATE disconnected")
+    assert tone_found(tmp_path / "caller.wav", 700, others=(1000,)), "no greeting"
+    assert tone_found(tmp_path / "caller.wav", 1600, others=(1000,)), "no agent audio"
+
+    [row] = wait_for(lambda: cdr_rows(box))
+    assert (row["queue"], row["dst_channel"], row["disposition"], row["hangup_by"]) == (
+        "sales", "202", "answered", "caller",
+    )  # fmt: skip
+    log = wait_for(lambda: "COMPLETECALLER" in events(box) and queue_log(box))
+    verbs = [f[4] for f in log if f[1] == row["id"]]
+    assert verbs == ["ENTERQUEUE", "CONNECT", "COMPLETECALLER"]
+    enter = next(f for f in log if f[4] == "ENTERQUEUE")
+    assert enter[2] == "sales" and enter[6] == "0909000111" and enter[7] == "1"
+    connect = next(f for f in log if f[4] == "CONNECT")
+    assert connect[3] == "PJSIP/202" and int(connect[5]) <= 6  # held a few seconds
+    assert table_events(box) == events(box)
+
+
+def test_position_announcements_abandon_and_an_unanswered_agent_is_paused(
+    hotline, phones, carrier, tmp_path
+):
+    box = hotline
+    alice = phones("201")
+    _add(box, "agent", "login", "201")
+    assert wait_for(lambda: "ADDMEMBER" in events(box))  # the service took it in
+    carrier.send(f"record {tmp_path / 'caller.wav'}")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
+    carrier.expect(r"^STATE confirmed")
+    alice.expect(r"^INCOMING", timeout=15)  # rings 8 s unanswered: paused after one
+    alice.expect(r"^STATE disconnected", timeout=15)
+    assert wait_for(lambda: "paused (no-answer)" in _add(box, "agent", "list"))
+    time.sleep(5)  # nobody free: the caller hears where they are in line
+    carrier.send("stoprecord")
+    carrier.expect(r"^RECORDED")
+    carrier.send("hangup")
+    carrier.expect(r"^STATE disconnected")
+    assert tone_found(tmp_path / "caller.wav", 900), "no position announcement"
+    verbs = wait_for(lambda: "ABANDON" in events(box) and events(box))
+    assert "RINGNOANSWER" in verbs and "PAUSE" in verbs
+    [row] = wait_for(lambda: cdr_rows(box))
+    assert (row["disposition"], row["cause"], row["queue"]) == (
+        "cancelled", "abandoned in the queue", "sales",
+    )  # fmt: skip
