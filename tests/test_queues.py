@@ -26,6 +26,7 @@ PROMPT_TONES = {  # prompt name -> pitch that stands for it
     "queue_callback_offer": 1300,
     "queue_callback_ok": 1500,
     "queue_busy": 1700,
+    "queue_callback_to": 1100,
 }
 
 
@@ -36,7 +37,7 @@ def _add(box, *args: str) -> str:
 
 
 def _tone_prompts(box) -> None:
-    """Each queue prompt becomes 1.2 s of its own tone, in both languages."""
+    """Each queue prompt becomes 2 s of its own tone, in both languages."""
     for lang in ("vi", "en"):
         folder = box.data_dir / "sounds" / "prompts" / lang
         folder.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def _tone_prompts(box) -> None:
                 w.setframerate(8000)
                 w.writeframes(b"".join(
                     struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / 8000)))
-                    for i in range(9600)
+                    for i in range(16000)
                 ))  # fmt: skip
 
 
@@ -75,6 +76,7 @@ def carrier(box):
          "--match-port")  # fmt: skip
     phone = Phone(box, "0909000111", provider=port)
     phone.expect(r"^STARTED")
+    time.sleep(1.0)  # the service takes CLI changes in within 0.5 s (ChangeWatcher)
     yield phone
     phone.close()
 
@@ -160,3 +162,88 @@ def test_position_announcements_abandon_and_an_unanswered_agent_is_paused(
     assert (row["disposition"], row["cause"], row["queue"]) == (
         "cancelled", "abandoned in the queue", "sales",
     )  # fmt: skip
+
+
+def test_overflow_when_nobody_is_logged_in_and_after_the_maximum_wait(
+    hotline, phones, carrier, tmp_path
+):
+    box = hotline
+    carrier.send(f"record {tmp_path / 'refused.wav'}")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")  # no agent logged in
+    carrier.expect(r"^STATE disconnected", timeout=15)
+    carrier.send("stoprecord")
+    carrier.expect(r"^RECORDED")
+    assert tone_found(tmp_path / "refused.wav", 1700), "no apology"
+    assert wait_for(lambda: "JOINEMPTY" in events(box))
+
+    # a paused agent keeps the queue open; after 4 s the caller goes to extension 203
+    _add(box, "queue", "set", "sales", "--max-wait", "4", "--overflow", "extension:203")
+    _add(box, "agent", "login", "201")
+    _add(box, "agent", "pause", "201", "--reason", "meeting")
+    assert wait_for(lambda: "PAUSE" in events(box))
+    carol = phones("203")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
+    carrier.expect(r"^STATE confirmed")
+    carol.expect(r"^INCOMING", timeout=15)
+    carol.send("answer")
+    time.sleep(1)
+    carrier.send("hangup")
+    carol.expect(r"^STATE disconnected")
+    rows = wait_for(lambda: len(cdr_rows(box)) == 3 and cdr_rows(box))
+    assert (rows[1]["queue"], rows[1]["cause"]) == ("sales", "waited too long")
+    assert (rows[2]["dst"], rows[2]["dst_channel"], rows[2]["disposition"]) == (
+        "203", "203", "answered",
+    )  # fmt: skip
+    assert rows[2]["linkedid"] == rows[1]["linkedid"]
+    assert "EXITWITHTIMEOUT" in events(box)
+
+
+def test_callback_keeps_the_place_then_the_agent_calls_the_customer(
+    hotline, phones, carrier, tmp_path
+):
+    box = hotline
+    _add(box, "queue", "set", "sales", "--callback-after", "2", "--announce-every", "1")
+    _add(box, "agent", "login", "201")
+    _add(box, "agent", "pause", "201", "--reason", "lunch")
+    assert wait_for(lambda: "PAUSE" in events(box))
+    alice = phones("201")
+    carrier.send(f"record {tmp_path / 'caller.wav'}")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
+    carrier.expect(r"^STATE confirmed")
+    time.sleep(9)  # greeting, music, then position and the callback offer (2 s each)
+    carrier.send("dtmf 1")
+    carrier.expect(r"^STATE disconnected", timeout=15)  # told it is kept, then hung up
+    carrier.send("stoprecord")
+    carrier.expect(r"^RECORDED")
+    assert tone_found(tmp_path / "caller.wav", 1300), "no callback offer"
+    assert tone_found(tmp_path / "caller.wav", 1500), "no callback confirmation"
+    assert wait_for(lambda: "EXITWITHKEY" in events(box))
+
+    _add(box, "agent", "unpause", "201")  # an agent frees up: the box rings them first
+    shown = alice.expect(r"^INCOMING (.*)", timeout=15).group(1)
+    assert "0909000111" in shown
+    alice.send(f"record {tmp_path / 'agent.wav'}")
+    alice.send("answer")
+    incoming = carrier.expect(r"^INCOMING (.*)", timeout=20).group(1)  # then the customer
+    assert "sip:0909000111@" in incoming.split(" TO ")[1]
+    carrier.send("tone 1000")
+    carrier.send("answer")
+    time.sleep(2)
+    alice.send("stoprecord")
+    alice.expect(r"^RECORDED")
+    carrier.send("hangup")
+    alice.expect(r"^STATE disconnected")
+    assert tone_found(tmp_path / "agent.wav", 1100), "the agent was not told who to call"
+    assert tone_found(tmp_path / "agent.wav", 1000), "no customer audio"
+    db = open_db(box.data_dir / "tongdai.db")
+    try:
+        assert wait_for(lambda: db.execute(
+            "SELECT state, attempts FROM queue_callbacks"
+        ).fetchall() == [("done", 1)])  # fmt: skip
+    finally:
+        db.close()
+    rows = wait_for(lambda: len(cdr_rows(box)) == 2 and cdr_rows(box))
+    assert (rows[0]["cause"], rows[1]["src"], rows[1]["dst"], rows[1]["queue"]) == (
+        "callback requested", "201", "0909000111", "sales",
+    )  # fmt: skip
+    assert rows[1]["disposition"] == "answered" and rows[1]["linkedid"] == rows[0]["id"]

@@ -59,6 +59,9 @@ class LiveAcd:
         self.members: set[tuple[str, str]] = set()
         self.waiters: dict[int, Waiter] = {}  # core call id -> its flow
         self.callids: dict[int, str] = {}  # core call id -> CDR id (queue_log's callid)
+        # core call id -> [entered, first position, last position known]: what queue_log
+        # reports about a call the core has let go of already
+        self.places: dict[int, list] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -194,13 +197,22 @@ class LiveAcd:
             return cid
         self.waiters[cid] = waiter
         self.callids[cid] = callid
-        self.queue_log.write(callid, queue, NONE, "ENTERQUEUE", "", caller,
-                             self.core.position(cid))  # fmt: skip
+        position = self.core.position(cid)
+        self.places[cid] = [self.now(), position, position]
+        self.queue_log.write(callid, queue, NONE, "ENTERQUEUE", "", caller, position)
         self.pump()
         return cid
 
     def position(self, cid: int) -> int:
-        return self.core.position(cid)
+        position = self.core.position(cid)
+        if cid in self.places:
+            self.places[cid][2] = position
+        return position
+
+    def exit_data(self, cid: int) -> tuple:
+        """(position, original position, seconds waited) as queue_log's exits give them."""
+        entered, first, last = self.places.get(cid, (self.now(), "", ""))
+        return last, first, self.now() - entered
 
     def ewt(self, cid: int) -> float:
         return self.core.ewt(cid)
@@ -251,6 +263,7 @@ class LiveAcd:
 
     def _forget(self, cid: int) -> str:
         self.waiters.pop(cid, None)
+        self.places.pop(cid, None)
         return self.callids.pop(cid, NONE)
 
     # -- the core's clock and actions ------------------------------------------------------

@@ -211,7 +211,7 @@ class QueueApp:
                     )  # fmt: skip
                 elif kind == "leave":
                     reason = args[0]
-                    info = self._exit_info(call)
+                    info = self.acd.exit_data(call.cid)
                     callid = self.acd.done(call.cid)
                     verb = "EXITWITHTIMEOUT" if reason == "timeout" else "EXITEMPTY"
                     self.acd.queue_log.write(callid, call.queue, "", verb, *info)
@@ -228,13 +228,6 @@ class QueueApp:
                     future.cancel()
             for task in ringing.values():
                 task.cancel()
-
-    def _exit_info(self, call: QueueCall) -> tuple:
-        with contextlib.suppress(acdcore.AcdError):
-            info = self.acd.info(call.cid)
-            return (info["position"], info["first_position"],
-                    self.acd.now() - info["entered"])  # fmt: skip
-        return ("", "", "")
 
     async def _ring(self, call: QueueCall, agent: str, caller: Channel | None, cfg,
                     caller_name: str, customer: str = "") -> None:  # fmt: skip
@@ -325,11 +318,12 @@ class QueueApp:
                 await music.stop()
                 music = None
                 files = self._announcement(call, cfg)
-                if cfg.callback_after and loop.time() - started >= cfg.callback_after:
-                    files += self.say(cfg, "queue_callback_offer")
-                    offered_callback.set()
                 if files:
                     await interact.say(channel, files)
+                if cfg.callback_after and loop.time() - started >= cfg.callback_after:
+                    offered_callback.set()  # a 1 pressed from here on counts
+                    with contextlib.suppress(MissingPrompt):
+                        await interact.say(channel, self.say(cfg, "queue_callback_offer"))
         finally:
             if music is not None:
                 with contextlib.suppress(ChannelGone, *self.switch.transient):
