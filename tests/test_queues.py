@@ -14,7 +14,7 @@ import wave
 import pytest
 from callbox import cdr_rows, cli, wait_for
 from conftest import free_port, needs_pjsua2
-from phones import Phone, tone_found
+from phones import Phone, read_wav, tone_found
 from tongdai.store import open_db
 
 pytestmark = needs_pjsua2
@@ -135,6 +135,9 @@ def test_a_caller_waits_hears_the_queue_then_the_longest_idle_agent_answers(
     connect = next(f for f in log if f[4] == "CONNECT")
     assert connect[3] == "PJSIP/202" and int(connect[5]) <= 6  # held a few seconds
     assert table_events(box) == events(box)
+    metrics = box.get("/metrics").text
+    assert 'tongdai_queue_calls_total{outcome="answered",queue="sales"} 1.0' in metrics
+    assert 'tongdai_queue_service_level_ratio{queue="sales"} 1.0' in metrics
 
 
 def test_position_announcements_abandon_and_an_unanswered_agent_is_paused(
@@ -247,3 +250,60 @@ def test_callback_keeps_the_place_then_the_agent_calls_the_customer(
         "callback requested", "201", "0909000111", "sales",
     )  # fmt: skip
     assert rows[1]["disposition"] == "answered" and rows[1]["linkedid"] == rows[0]["id"]
+
+
+def test_ring_all_rings_every_free_agent_and_whispers_the_queue_name(
+    hotline, phones, carrier, tmp_path
+):
+    box = hotline
+    _add(box, "queue", "set", "sales", "--strategy", "ring-all", "--whisper")
+    alice, bob = phones("201"), phones("202")
+    for agent in ("201", "202"):
+        _add(box, "agent", "login", agent)
+    assert wait_for(lambda: events(box).count("ADDMEMBER") == 2)
+    carrier.send("tone 1000")
+    carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
+    alice.expect(r"^INCOMING", timeout=15)
+    bob.expect(r"^INCOMING", timeout=15)
+    alice.send(f"record {tmp_path / 'agent.wav'}")
+    alice.send("answer")
+    bob.expect(r"^STATE disconnected")  # the other phone stops ringing
+    time.sleep(4)
+    alice.send("stoprecord")
+    alice.expect(r"^RECORDED")
+    carrier.send("hangup")
+    alice.expect(r"^STATE disconnected")
+    # the whisper (the queue's name, spoken) comes before the caller's voice
+    whispers = list((box.data_dir / "sounds" / "whispers").rglob("sales-*.wav"))
+    assert whispers, "no whisper made"
+    assert tone_found(tmp_path / "agent.wav", 1000), "no caller audio after the whisper"
+    samples, rate = read_wav(tmp_path / "agent.wav")
+    first = samples[: rate // 2]
+    assert sum(x * x for x in first) / len(first) > 10_000, "nothing heard before the caller"
+    assert wait_for(lambda: "RINGCANCELED" in events(box))
+    [row] = wait_for(lambda: cdr_rows(box))
+    assert (row["dst_channel"], row["queue"]) == ("201", "sales")
+
+
+def test_an_outside_number_is_an_agent_reached_over_the_trunk(box, phones, carrier):
+    _tone_prompts(box)
+    _add(box, "queue", "add", "support", "--number", "601", "--ring-timeout", "8")
+    _add(box, "agent", "add", "0912000111", "--external", "--trunk", "viettel")
+    _add(box, "queue", "member", "support", "0912000111")
+    _add(box, "agent", "login", "0912000111")
+    assert wait_for(lambda: "ADDMEMBER" in events(box))
+    alice = phones("201")
+    alice.send("call 601")  # an extension dials the queue's number
+    alice.expect(r"^STATE confirmed")
+    incoming = carrier.expect(r"^INCOMING (.*)", timeout=15).group(1)
+    assert "sip:0912000111@" in incoming.split(" TO ")[1]  # the staff member's mobile
+    carrier.send("answer")
+    time.sleep(1.5)
+    alice.send("hangup")
+    carrier.expect(r"^STATE disconnected")
+    [row] = wait_for(lambda: cdr_rows(box))
+    assert (row["src"], row["dst"], row["dst_channel"], row["queue"]) == (
+        "201", "601", "0912000111", "support",
+    )  # fmt: skip
+    log = wait_for(lambda: "COMPLETECALLER" in events(box) and queue_log(box))
+    assert any(f[4] == "CONNECT" and f[3] == "Local/0912000111@trunk" for f in log)

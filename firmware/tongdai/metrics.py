@@ -54,6 +54,10 @@ class Metrics:
     def watch_edge(self, edge) -> None:
         self.registry.register(_EdgeCollector(edge))
 
+    def watch_acd(self, acd) -> None:
+        """Queues' callers, agents by state and outcomes, read from the live ACD."""
+        self.registry.register(_AcdCollector(acd))
+
     def watch_media(self, up: Callable[[], bool], figures: Callable[[], dict]) -> None:
         """The engine's state, and its last ping's figures (channels, RTP packets)."""
         self.media_up.set_function(lambda: 1.0 if up() else 0.0)
@@ -81,6 +85,44 @@ class _MediaCollector:
             "tongdai_rtp_packets_lost", "RTP packets lost on the way in (RTCP receiver figures)",
             value=f.get("rtp_lost", 0),
         )  # fmt: skip
+
+
+class _AcdCollector:
+    OUTCOMES = ("answered", "abandoned", "timed_out", "left_empty", "refused", "callbacks")
+
+    def __init__(self, acd) -> None:
+        self.acd = acd
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        callers = GaugeMetricFamily("tongdai_queue_callers", "Callers waiting", labels=["queue"])
+        longest = GaugeMetricFamily(
+            "tongdai_queue_longest_wait_seconds", "Longest wait now", labels=["queue"]
+        )
+        agents = GaugeMetricFamily(
+            "tongdai_queue_agents", "Member agents by state", labels=["queue", "state"]
+        )
+        calls = CounterMetricFamily(
+            "tongdai_queue_calls", "Calls that left the queue, by outcome",
+            labels=["queue", "outcome"],
+        )  # fmt: skip
+        level = GaugeMetricFamily(
+            "tongdai_queue_service_level_ratio",
+            "Answered within the queue's service-level time, of today's counted calls",
+            labels=["queue"],
+        )
+        for name, today, total in self.acd.numbers():
+            callers.add_metric([name], today["waiting"])
+            longest.add_metric([name], today["longest_wait"])
+            for state, n in today["agents"].items():
+                agents.add_metric([name, state], n)
+            for outcome in self.OUTCOMES:
+                calls.add_metric([name, outcome], total[outcome])
+            if today["service_level"] is not None:
+                level.add_metric([name], today["service_level"])
+        yield from (callers, longest, agents, calls, level)
 
 
 class _EdgeCollector:

@@ -118,6 +118,7 @@ class Service:
         )
         self.queue_log = QueueLog(db, settings.log_dir / "queue_log")
         self.acd = LiveAcd(db, self.queue_log)
+        self.metrics.watch_acd(self.acd)
         self.dialplan = Dialplan(
             self.switch,
             db,
@@ -201,6 +202,7 @@ class Service:
         )
         server = _EmbeddedServer(config)
         self._sync_acd()
+        self.acd.roll_daily(self.settings.timezone)
         tasks = [
             asyncio.create_task(server.serve(sockets=[self.sockets["HTTP"]]), name="http"),
             asyncio.create_task(self.media.run(), name="media"),

@@ -10,10 +10,12 @@ hands each action to the waiting call it concerns.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -63,6 +65,7 @@ class LiveAcd:
         # reports about a call the core has let go of already
         self.places: dict[int, list] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._day: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def now(self) -> float:
@@ -300,7 +303,33 @@ class LiveAcd:
                               actor="acd")  # fmt: skip
         log.warning("agent %s paused after unanswered calls", agent)
 
+    # -- numbers ---------------------------------------------------------------------------
+
+    def numbers(self) -> list[tuple[str, dict, dict]]:
+        """(queue, today's numbers, numbers since the service started) per live queue."""
+        now = self.now()
+        return [
+            (name, self.core.queue_numbers(qid, now),
+             self.core.queue_numbers(qid, now, total=True))
+            for name, qid in self.queues.items() if name in self.config
+        ]  # fmt: skip
+
+    def roll_daily(self, timezone: str) -> None:
+        """Start a new interval for the numbers at every midnight, box time."""
+        zone = ZoneInfo(timezone)
+        wall = dt.datetime.now(zone)
+        midnight = (wall + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0,
+                                                         microsecond=0)  # fmt: skip
+        delay = (midnight - wall).total_seconds()
+
+        def roll() -> None:
+            self.core.roll_interval(self.now())
+            self.roll_daily(timezone)
+
+        self._day = self.loop.call_later(delay, roll)
+
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        for handle in (self._timer, self._day):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._day = None
