@@ -15,6 +15,7 @@ Goal: the compiled core simulates at least 1,000,000 calls per CPU second and at
 import argparse
 import json
 import random
+import sys
 import time
 
 import tongdai.acdcore
@@ -68,7 +69,7 @@ def run_simpy(calls: int) -> tuple[float, dict]:
     }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2_000_000, help="for the compiled core")
     parser.add_argument("--slow-calls", type=int, default=100_000, help="for the others")
@@ -92,6 +93,7 @@ def main() -> None:
             f"  ASA {result['asa']:6.1f} s  abandoned {result['abandon_rate']:.3f}"
         )
     summary = {name: round(speed) for name, (speed, _) in rows.items()}
+    ok = True
     if "compiled core" in rows and "SimPy model" in rows:
         compiled = rows["compiled core"][0]
         ratio = compiled / rows["SimPy model"][0]
@@ -103,7 +105,8 @@ def main() -> None:
             + ("PASS" if ok else "FAIL")
         )
     print(json.dumps(summary))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
