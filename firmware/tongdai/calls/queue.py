@@ -302,32 +302,41 @@ class QueueApp:
 
     async def _hold(self, channel: Channel, call: QueueCall, cfg, offered_callback) -> None:
         """Greeting, then music, interrupted every `announce_every` seconds by the
-        caller's position and estimated wait (and the callback offer when due)."""
+        caller's position and estimated wait (and the callback offer when due). Whatever
+        plays stops when this is cancelled (an agent answered)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
-        music: Playback | None = None
+        playing: Playback | None = None
+
+        async def say(files: list[str]) -> None:
+            nonlocal playing
+            playing = await channel.play(files)
+            await asyncio.wait([playing.done, channel.ended],
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            playing = None
+
         try:
             with contextlib.suppress(MissingPrompt):
-                await interact.say(channel, self.say(cfg, "queue_welcome"))
-            while True:
-                music = await channel.play([self.music], loop=True)
+                await say(self.say(cfg, "queue_welcome"))
+            while channel.alive:
+                playing = await channel.play([self.music], loop=True)
                 if not cfg.announce_every:
                     await asyncio.shield(channel.ended)
                     return
                 await asyncio.sleep(cfg.announce_every)
+                music, playing = playing, None
                 await music.stop()
-                music = None
                 files = self._announcement(call, cfg)
                 if files:
-                    await interact.say(channel, files)
+                    await say(files)
                 if cfg.callback_after and loop.time() - started >= cfg.callback_after:
                     offered_callback.set()  # a 1 pressed from here on counts
                     with contextlib.suppress(MissingPrompt):
-                        await interact.say(channel, self.say(cfg, "queue_callback_offer"))
+                        await say(self.say(cfg, "queue_callback_offer"))
         finally:
-            if music is not None:
+            if playing is not None:
                 with contextlib.suppress(ChannelGone, *self.switch.transient):
-                    await music.stop()
+                    await playing.stop()
 
     def _announcement(self, call: QueueCall, cfg) -> list[str]:
         """ "You are number 3 in line. The estimated wait is about 2 minutes." """
