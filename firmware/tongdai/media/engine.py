@@ -78,6 +78,7 @@ class Engine:
         self.applied: set[tuple[str, str]] = set()
         self.incoming_ids = itertools.count(1)
         self.graveyard: list[Any] = []  # pjsua2 objects to drop outside their callbacks
+        self.eofs: list[str] = []  # playbacks whose file ended (see legs.Player.onEof2)
 
     # -- protocol ------------------------------------------------------------------------
 
@@ -508,6 +509,8 @@ class Engine:
         fd = self.control.fileno()
         while self.running:
             self.ep.libHandleEvents(POLL_MS)
+            while self.eofs:
+                self.playback_eof(self.eofs.pop(0))
             self.graveyard.clear()
             readable, _, _ = select.select([fd], [], [], 0)
             if not readable:

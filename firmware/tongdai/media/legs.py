@@ -202,4 +202,7 @@ class Player(pj.AudioMediaPlayer):
         self.playback = playback
 
     def onEof2(self) -> None:
-        self.engine.playback_eof(self.playback)
+        # Only noted here: this callback can run without the GIL held (a crash when its
+        # Python released it, in socket I/O: measured), so the engine's loop ends the
+        # playback after libHandleEvents returns.
+        self.engine.eofs.append(self.playback)
