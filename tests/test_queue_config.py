@@ -45,6 +45,8 @@ def test_queues_agents_and_members_are_stored(db):
     routes.add_inbound(db, "02873001234", "queue:sales", priority=5)
     with pytest.raises(QueueError, match="inbound route"):
         queues.delete_queue(db, "sales")
+    with pytest.raises(extensions.ExtensionError, match="queue agent"):
+        extensions.delete(db, "201")
     queues.set_vip(db, "0909000111", 20, "Anh Minh")
     assert queues.vip_priority(db, "0909000111") == 20
     assert queues.vip_priority(db, "0909000222") == 0

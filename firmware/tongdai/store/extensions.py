@@ -81,6 +81,10 @@ def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> 
     rows = db.query("SELECT did FROM inbound_routes WHERE destination = ?", [f"extension:{number}"])
     if dids := [r["did"] or "any" for r in rows]:
         raise ExtensionError(f"number: {number} answers the inbound routes of {', '.join(dids)}")
+    if db["agents"].count_where("number = ? AND kind = 'extension'", [number]):
+        raise ExtensionError(f"number: {number} is a queue agent (tongdai agent del {number})")
+    if db["queues"].count_where("overflow = ?", [f"extension:{number}"]):
+        raise ExtensionError(f"number: a queue overflows to {number}")
     with db.atomic():
         db["extensions"].delete(number)
         record(db, actor, "extension.delete", number)
