@@ -9,6 +9,7 @@ cdef int RANDOM, WEIGHTED_RANDOM, SKILLS
 cdef int EMPTY_NEVER, EMPTY_NO_AGENTS, EMPTY_NO_READY, REFUSED_FULL, REFUSED_EMPTY
 cdef int OFFER, CANCEL, RING_TIMEOUT, TIMEOUT, LEAVE_EMPTY, AUTOPAUSE
 cdef int WAITING, RINGING, ANSWERED, GONE
+cdef int NO_TIMER
 cdef int T_WRAP, T_REST, T_RING, T_RETRY, T_MAX_WAIT, T_SIM_HANGUP, T_SIM_ABANDON
 cdef double IDLE_SCALE, DECAY
 cdef long HANDLE_WINDOW, HANDLE_PRIOR
@@ -20,37 +21,35 @@ cdef class Rng:
     @cython.locals(s0="unsigned int", s1="unsigned int", s2="unsigned int",
                    s3="unsigned int", x="unsigned int", result="unsigned int",
                    t="unsigned int")
-    cpdef unsigned int next_u32(self)
+    cpdef unsigned int next_u32(self) noexcept
     @cython.locals(a="unsigned int", b="unsigned int")
-    cpdef double random(self)
-    cpdef double exponential(self, double mean)
+    cpdef double random(self) noexcept
+    cpdef double exponential(self, double mean) noexcept
     cpdef long below(self, long n)
-
-
-@cython.freelist(256)
-@cython.final
-@cython.no_gc  # (the core breaks every cycle through a timer when it fires or is dropped)
-cdef class Timer:
-    cdef public double at
-    cdef public long long seq
-    cdef public int kind
-    cdef public object target
-    cdef public bint dead
 
 
 @cython.final
 cdef class Timers:
-    cdef public list heap
     cdef public long long seq
+    cdef public Py_ssize_t size, free
+    cdef public double[::1] heap_at
+    cdef public long long[::1] heap_seq
+    cdef public int[::1] heap_slot, kinds, place, free_slots
+    cdef public list targets
 
-    @cython.locals(timer=Timer, parent=Timer, i=Py_ssize_t, up=Py_ssize_t)
-    cpdef Timer add(self, double at, int kind, object target)
-    @cython.locals(top=Timer)
-    cpdef double peek(self)
-    cpdef Timer pop(self)
-    @cython.locals(top=Timer, last=Timer, c=Timer, d=Timer, i=Py_ssize_t,
-                   child=Py_ssize_t, n=Py_ssize_t)
-    cdef Timer _pop_top(self)
+    @cython.locals(slot=int)
+    cpdef int add(self, double at, int kind, object target) except -1
+    cpdef void cancel(self, int timer) noexcept
+    cpdef double peek(self) noexcept
+    cpdef int pop(self) noexcept
+    @cython.locals(slot=int, n=Py_ssize_t, at=double, seq="long long", up=Py_ssize_t)
+    cdef int _remove(self, Py_ssize_t i) noexcept
+    @cython.locals(up=Py_ssize_t)
+    cdef inline void _sift_up(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
+    @cython.locals(n=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t)
+    cdef inline void _sift_down(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
+    cdef inline void _move(self, Py_ssize_t source, Py_ssize_t i) noexcept
+    cdef _grow(self)
 
 
 @cython.final
@@ -69,7 +68,7 @@ cdef class Agent:
     cdef public int state
     cdef public double since, idle_since
     cdef public bint ready, resting
-    cdef public Timer timer
+    cdef public int timer
     cdef public Call call
     cdef public Member member
     cdef public double answered_at, wrap_from
@@ -104,7 +103,7 @@ cdef class Call:
     cdef public int state
     cdef public double ready_at
     cdef public list ringing
-    cdef public Timer ring_timer, wait_timer, retry_timer, sim_timer
+    cdef public int ring_timer, wait_timer, retry_timer, sim_timer
     cdef public long first_position
     cdef public bint callback
     cdef public double ewt
@@ -120,6 +119,8 @@ cdef class Queue:
     cdef public double sl_seconds, short_abandon
     cdef public int join_empty, leave_empty
     cdef public list members, waiting
+    cdef public long ready
+    cdef public signed char[::1] ready_flags
     cdef public long rr_last
     cdef public double handle_estimate
     cdef public long handled
@@ -139,11 +140,11 @@ cdef class Core:
 
     @cython.locals(agent=Agent, call=Call)
     cpdef list poll(self, double now)
-    cpdef double next_due(self)
+    cpdef double next_due(self) noexcept
 
     @cython.locals(call=Call, waiting=list, i=Py_ssize_t)
     cdef Call _enqueue(self, Queue q, double now, long priority)
-    @cython.locals(timer=Timer)
+    @cython.locals(timers=Timers)
     cdef _leave(self, Call call)
     @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
     cdef _answer(self, Call call, Agent agent, double now)
@@ -162,7 +163,7 @@ cdef class Core:
     cdef _set(self, Agent agent, int state, double now)
     @cython.locals(dt=double, state=int)
     cdef _account(self, Agent agent, double now)
-    @cython.locals(ready=bint)
+    @cython.locals(ready=bint, m=Member)
     cdef _update_ready(self, Agent agent)
     @cython.locals(m=Member)
     cdef _free(self, Agent agent, double now)
@@ -173,27 +174,26 @@ cdef class Core:
     cdef _end_wrap(self, Agent agent, double now)
     cdef _cancel_timer(self, Agent agent)
     @cython.locals(m=Member, state=int)
-    cdef bint _staffed(self, Queue q, int rule)
+    cdef bint _staffed(self, Queue q, int rule) except -1
     @cython.locals(call=Call)
     cdef _check_empty(self, Queue q, double now)
 
-    @cython.locals(timers=Timers)
+    @cython.locals(timers=Timers, at=double)
     cdef list _poll(self, double now)
-    @cython.locals(at=double, kind=int, agent=Agent, call=Call)
-    cdef _fire(self, Timer timer)
+    @cython.locals(kind=int, agent=Agent, call=Call)
+    cdef _fire(self, int timer, double at)
     @cython.locals(best=Call, call=Call, c=Call, q=Queue)
     cdef _match(self, double now)
-    @cython.locals(m=Member)
-    cdef bint _has_ready(self, Queue q)
     @cython.locals(q=Queue, m=Member, tier=long)
     cdef _offer(self, Call call, double now)
     cdef _ring(self, Call call, Agent agent, double now)
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
-                   tier=long, count=long, weights=double, target=double, rr_last=long)
+                   tier=long, count=long, weights=double, target=double, rr_last=long,
+                   n=Py_ssize_t, i=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
     @cython.locals(q=Queue, m=Member, serving=long, state=int, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
-    cdef double _ewt(self, Call call)
+    cdef double _ewt(self, Call call) except? -1
 
     cpdef Agent _agent(self, long agent_id)
     cpdef Queue _queue(self, long queue_id)
@@ -205,6 +205,8 @@ cdef Py_ssize_t _position(list items, object item) except -1
 
 @cython.locals(call=Call)
 cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
+
+cdef inline Py_ssize_t _next_ready(Queue q, Py_ssize_t i)
 
 @cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
 cdef bint _better(int strategy, Member m, Member best, long rr_last)
@@ -218,7 +220,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, timer=Timer, agent=Agent, action=int,
+               now=double, call=Call, timer=int, agent=Agent, action=int,
                actions=list, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,

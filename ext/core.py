@@ -1,4 +1,4 @@
-# cython: annotation_typing=False, boundscheck=False, wraparound=False
+# cython: annotation_typing=False, boundscheck=False, wraparound=False, initializedcheck=False
 """Deterministic ACD core: no I/O, no clock (time is an argument), no randomness except
 from the seeded generator passed in.
 
@@ -18,6 +18,7 @@ core.pxd gives Cython the C types; the file stays plain Python and also runs int
 """
 
 import gc
+from array import array
 
 from cython.cimports.libc.math import log
 
@@ -146,76 +147,137 @@ class Rng:
         return int(self.random() * n)
 
 
-class Timer:
-    """Made by Timers.add: `at`, `seq` (timers due at the same instant fire in the order
-    they were set), `kind`, `target`, and `dead` (cancelled: skipped at the top)."""
+NO_TIMER = -1  # an agent or call holding no timer
 
 
 class Timers:
-    """A binary min-heap of timers by (at, seq). Cancelling marks a timer dead."""
+    """A binary min-heap of timers by (at, seq): timers due at the same instant fire in
+    the order they were set. A timer is a slot number, held until the timer fires or is
+    cancelled (cancelling takes it out of the heap). The heap keeps each entry's (at, seq)
+    beside its slot in C arrays, so sifting compares and moves plain numbers."""
 
     def __init__(self):
-        self.heap = []
         self.seq = 0
+        self.size = 0  # timers in the heap: slots in use
+        self.free = 0  # slots in free_slots, ready for reuse
+        # by heap position
+        self.heap_at = array("d", [0.0]) * 16
+        self.heap_seq = array("q", [0]) * 16
+        self.heap_slot = array("i", [0]) * 16
+        # by slot
+        self.kinds = array("i", [0]) * 16
+        self.place = array("i", [0]) * 16  # heap position
+        self.targets = [None] * 16  # the Agent or Call a timer is about
+        self.free_slots = array("i", [0]) * 16
 
-    def add(self, at: float, kind: int, target: object) -> Timer:
+    def add(self, at: float, kind: int, target: object) -> int:
+        if self.free:
+            self.free -= 1
+            slot = self.free_slots[self.free]
+        else:  # slots 0..size-1 are all in use
+            if self.size == len(self.targets):
+                self._grow()
+            slot = self.size
         self.seq += 1
-        timer = Timer.__new__(Timer)  # (no __init__: its arguments would be boxed)
-        timer.at = at
-        timer.seq = self.seq
-        timer.kind = kind
-        timer.target = target
-        timer.dead = False
-        heap = self.heap
-        heap.append(timer)
-        i = len(heap) - 1
-        while i > 0:  # sift up
-            up = (i - 1) >> 1
-            parent = heap[up]
-            if parent.at < at or (parent.at == at and parent.seq < timer.seq):
-                break
-            heap[i] = parent
-            i = up
-        heap[i] = timer
-        return timer
+        self.kinds[slot] = kind
+        self.targets[slot] = target
+        self.size += 1
+        self._sift_up(self.size - 1, at, self.seq, slot)
+        return slot
+
+    def cancel(self, timer: int):
+        self._remove(self.place[timer])
 
     def peek(self) -> float:
-        """When the first live timer falls due (INF when none)."""
-        heap = self.heap
-        while heap:
-            top = heap[0]
-            if not top.dead:
-                return top.at
-            self._pop_top()
-        return INF
+        """When the first timer falls due (INF when none)."""
+        return self.heap_at[0] if self.size else INF
 
-    def pop(self) -> Timer:
-        """The first live timer (call peek() first: it drops dead ones)."""
-        return self._pop_top()
+    def pop(self) -> int:
+        """The first timer. Its slot is free again: read its kind and target before adding
+        a timer."""
+        return self._remove(0)
 
-    def _pop_top(self) -> Timer:
-        heap = self.heap
-        top = heap[0]
-        last = heap.pop()
-        n = len(heap)
-        if n:
-            i = 0
-            while True:  # sift down
-                child = 2 * i + 1
-                if child >= n:
-                    break
-                c = heap[child]
-                if child + 1 < n:
-                    d = heap[child + 1]
-                    if d.at < c.at or (d.at == c.at and d.seq < c.seq):
-                        child += 1
-                        c = d
-                if last.at < c.at or (last.at == c.at and last.seq < c.seq):
-                    break
-                heap[i] = c
-                i = child
-            heap[i] = last
-        return top
+    def _remove(self, i: int) -> int:
+        """Take out the timer at heap position i; the last entry fills the gap."""
+        slot = self.heap_slot[i]
+        self.free_slots[self.free] = slot
+        self.free += 1
+        self.size -= 1
+        n = self.size
+        if i < n:
+            at = self.heap_at[n]
+            seq = self.heap_seq[n]
+            up = (i - 1) >> 1
+            if i > 0 and (
+                at < self.heap_at[up] or (at == self.heap_at[up] and seq < self.heap_seq[up])
+            ):
+                self._sift_up(i, at, seq, self.heap_slot[n])
+            else:
+                self._sift_down(i, at, seq, self.heap_slot[n])
+        return slot
+
+    def _sift_up(self, i: int, at: float, seq: int, slot: int):
+        """Put the entry (at, seq, slot) in the gap at i or above it."""
+        while i > 0:
+            up = (i - 1) >> 1
+            if self.heap_at[up] < at or (self.heap_at[up] == at and self.heap_seq[up] < seq):
+                break
+            self._move(up, i)
+            i = up
+        self.heap_at[i] = at
+        self.heap_seq[i] = seq
+        self.heap_slot[i] = slot
+        self.place[slot] = i
+
+    def _sift_down(self, i: int, at: float, seq: int, slot: int):
+        """Put the entry (at, seq, slot) in the gap at i or below it."""
+        n = self.size
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            right = child + 1
+            if right < n and (
+                self.heap_at[right] < self.heap_at[child]
+                or (
+                    self.heap_at[right] == self.heap_at[child]
+                    and self.heap_seq[right] < self.heap_seq[child]
+                )
+            ):
+                child = right
+            if at < self.heap_at[child] or (
+                at == self.heap_at[child] and seq < self.heap_seq[child]
+            ):
+                break
+            self._move(child, i)
+            i = child
+        self.heap_at[i] = at
+        self.heap_seq[i] = seq
+        self.heap_slot[i] = slot
+        self.place[slot] = i
+
+    def _move(self, source: int, i: int):
+        self.heap_at[i] = self.heap_at[source]
+        self.heap_seq[i] = self.heap_seq[source]
+        self.heap_slot[i] = self.heap_slot[source]
+        self.place[self.heap_slot[i]] = i
+
+    def _grow(self):
+        """Twice the slots (compiled, the arrays are C views: new arrays replace them)."""
+        self.heap_at = _doubled(self.heap_at, "d")
+        self.heap_seq = _doubled(self.heap_seq, "q")
+        self.heap_slot = _doubled(self.heap_slot, "i")
+        self.kinds = _doubled(self.kinds, "i")
+        self.place = _doubled(self.place, "i")
+        self.free_slots = _doubled(self.free_slots, "i")
+        self.targets += [None] * len(self.targets)
+
+
+def _doubled(values: object, typecode: str) -> array:
+    """A copy of `values` (an array, or a C view of one) twice as long."""
+    out = array(typecode, values)
+    out.extend(out)
+    return out
 
 
 STATS_COUNTS = (
@@ -263,7 +325,7 @@ class Agent:
         self.idle_since = now  # when the agent last became free after a call (or logged in)
         self.ready = False  # available and not resting: can be offered a call now
         self.resting = False  # a delay after a rejected or unanswered offer
-        self.timer = None  # wrap-up or rest
+        self.timer = NO_TIMER  # wrap-up or rest
         self.call = None  # ringing, talking, or the last one while wrapping up
         self.member = None  # the membership the current call came through
         self.answered_at = 0.0
@@ -314,10 +376,10 @@ def _new_call(call_id: int, queue: object, priority: int, entered: float, seq: i
     call.state = WAITING
     call.ready_at = entered  # after a ring timeout the call waits `retry` seconds
     call.ringing = []  # agents being offered the call
-    call.ring_timer = None
-    call.wait_timer = None
-    call.retry_timer = None
-    call.sim_timer = None  # the simulator's abandon timer
+    call.ring_timer = NO_TIMER
+    call.wait_timer = NO_TIMER
+    call.retry_timer = NO_TIMER
+    call.sim_timer = NO_TIMER  # the simulator's abandon timer
     call.first_position = 0
     call.callback = False
     call.ewt = -1.0  # the estimate given at entry (the simulator scores it)
@@ -339,6 +401,8 @@ class Queue:
         self.join_empty = EMPTY_NEVER
         self.leave_empty = EMPTY_NEVER
         self.members = []
+        self.ready = 0  # members whose agent is ready
+        self.ready_flags = array("b", [0]) * 8  # by member order: is its agent ready?
         self.waiting = []  # in service order: priority, then entry time
         self.rr_last = -1  # round-robin memory: order of the member offered last
         self.handle_estimate = 180.0  # seconds of talk and wrap-up, learned from calls
@@ -430,8 +494,13 @@ class Core:
             if m.agent is agent:  # already a member: update it
                 m.penalty, m.level, m.weight = penalty, level, weight
                 return
+        order = len(q.members)
+        if order == len(q.ready_flags):
+            q.ready_flags = _doubled(q.ready_flags, "b")
+        q.ready_flags[order] = agent.ready
+        q.ready += agent.ready
         m = Member(q, agent, penalty, level, weight)
-        m.order = len(q.members)
+        m.order = order
         q.members.append(m)
         agent.members.append(m)
 
@@ -445,8 +514,11 @@ class Core:
             raise AcdError(f"agent {agent.name} is not a member of queue {q.name}")
         q.members.remove(m)
         agent.members.remove(m)
-        for i, other in enumerate(q.members):
+        q.ready -= agent.ready
+        for i in range(len(q.members)):
+            other = q.members[i]
             other.order = i
+            q.ready_flags[i] = other.agent.ready
         if agent.call is not None and agent.call.queue is q and agent.state == RESERVED:
             self._withdraw(agent.call, agent, now)
         self._check_empty(q, now)
@@ -682,10 +754,16 @@ class Core:
         del call.queue.waiting[_position(call.queue.waiting, call) - 1]
         del self.calls[call.id]
         self.waiting_count -= 1
-        for timer in (call.ring_timer, call.wait_timer, call.retry_timer):
-            if timer is not None:
-                timer.dead = True
-        call.ring_timer = call.wait_timer = call.retry_timer = None
+        timers = self.timers
+        if call.ring_timer != NO_TIMER:
+            timers.cancel(call.ring_timer)
+            call.ring_timer = NO_TIMER
+        if call.wait_timer != NO_TIMER:
+            timers.cancel(call.wait_timer)
+            call.wait_timer = NO_TIMER
+        if call.retry_timer != NO_TIMER:
+            timers.cancel(call.retry_timer)
+            call.retry_timer = NO_TIMER
 
     def _answer(self, call: Call, agent: Agent, now: float):
         q = call.queue
@@ -765,9 +843,9 @@ class Core:
         """One agent stops ringing with the call; with nobody left ringing it waits."""
         del call.ringing[_position(call.ringing, agent) - 1]
         if not call.ringing:
-            if call.ring_timer is not None:
-                call.ring_timer.dead = True
-                call.ring_timer = None
+            if call.ring_timer != NO_TIMER:
+                self.timers.cancel(call.ring_timer)
+                call.ring_timer = NO_TIMER
             if call.state == RINGING:
                 call.state = WAITING
         self._release(agent, now, rest)  # (may drop the call: the queue may be empty now)
@@ -848,6 +926,9 @@ class Core:
         if ready != agent.ready:
             agent.ready = ready
             self.ready_count += 1 if ready else -1
+            for m in agent.members:
+                m.queue.ready_flags[m.order] = ready
+                m.queue.ready += 1 if ready else -1
 
     def _free(self, agent: Agent, now: float):
         """The agent's call (and wrap-up) ended: available, or what they asked for."""
@@ -907,9 +988,9 @@ class Core:
             self._cancel_timer(agent)
 
     def _cancel_timer(self, agent: Agent):
-        if agent.timer is not None:
-            agent.timer.dead = True
-            agent.timer = None
+        if agent.timer != NO_TIMER:
+            self.timers.cancel(agent.timer)
+            agent.timer = NO_TIMER
 
     def _staffed(self, q: Queue, rule: int) -> bool:
         for m in q.members:
@@ -927,8 +1008,10 @@ class Core:
 
     def _poll(self, now: float) -> list:
         timers = self.timers
-        while timers.peek() <= now:
-            self._fire(timers.pop())
+        at = timers.peek()
+        while at <= now:
+            self._fire(timers.pop(), at)
+            at = timers.peek()
         if self.ready_count > 0 and self.waiting_count > 0:
             self._match(now)
         actions = self.actions
@@ -937,31 +1020,32 @@ class Core:
         self.actions = []
         return actions
 
-    def _fire(self, timer: Timer):
-        at = timer.at
-        kind = timer.kind
+    def _fire(self, timer: int, at: float):
+        kind = self.timers.kinds[timer]
+        target = self.timers.targets[timer]
         if kind == T_WRAP:
-            agent = timer.target
-            agent.timer = None
+            agent = target
+            agent.timer = NO_TIMER
             self._free(agent, at)
         elif kind == T_REST:
-            agent = timer.target
-            agent.timer = None
+            agent = target
+            agent.timer = NO_TIMER
             agent.resting = False
             self._update_ready(agent)
         elif kind == T_RING:
-            call = timer.target
-            call.ring_timer = None
+            call = target
+            call.ring_timer = NO_TIMER
             while call.ringing:  # (an auto-pause may empty the queue and drop the call)
                 agent = call.ringing[0]
                 self.actions.append((RING_TIMEOUT, call, agent))
                 self._rang_out(call, agent, at)
             self._after_ring(call, at)
         elif kind == T_RETRY:
-            timer.target.retry_timer = None
+            call = target
+            call.retry_timer = NO_TIMER
         elif kind == T_MAX_WAIT:
-            call = timer.target
-            call.wait_timer = None
+            call = target
+            call.wait_timer = NO_TIMER
             self._drop(call, at, TIMEOUT)
 
     def _match(self, now: float):
@@ -987,14 +1071,11 @@ class Core:
                     ))
                 ):  # fmt: skip
                     continue
-                if self._has_ready(q):
+                if q.ready > 0:
                     best = call
             if best is None:
                 return
             self._offer(best, now)
-
-    def _has_ready(self, q: Queue) -> bool:
-        return any(m.agent.ready for m in q.members)
 
     def _offer(self, call: Call, now: float):
         q = call.queue
@@ -1021,48 +1102,60 @@ class Core:
 
     def _pick(self, q: Queue, now: float) -> Member:
         """The free member the queue's strategy ranks first; lower penalty tiers first
-        (except for skills, whose score weighs the penalty)."""
+        (except for skills, whose score weighs the penalty). Ready members are visited in
+        member order, so ties go to the first."""
         strategy = q.strategy
         best = None
+        n = len(q.members)
         if strategy == SKILLS:
             best_score = -1.0
-            for m in q.members:
-                if m.agent.ready:
-                    score = (
-                        m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
-                        / (1.0 + m.penalty)
-                    )  # fmt: skip
-                    if score > best_score:
-                        best, best_score = m, score
+            i = _next_ready(q, 0)
+            while i < n:
+                m = q.members[i]
+                score = (
+                    m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
+                    / (1.0 + m.penalty)
+                )  # fmt: skip
+                if score > best_score:
+                    best, best_score = m, score
+                i = _next_ready(q, i + 1)
             return best
         if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
             rr_last = q.rr_last
-            for m in q.members:
-                if m.agent.ready and (
+            i = _next_ready(q, 0)
+            while i < n:
+                m = q.members[i]
+                if (
                     best is None or m.penalty < best.penalty
                     or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
                 ):  # fmt: skip
                     best = m
+                i = _next_ready(q, i + 1)
             if strategy == ROUND_ROBIN:
                 q.rr_last = best.order
             return best
         tier = -1
         count = 0
         weights = 0.0
-        for m in q.members:
-            if m.agent.ready:
-                if tier < 0 or m.penalty < tier:
-                    tier, count, weights = m.penalty, 0, 0.0
-                if m.penalty == tier:
-                    count += 1
-                    weights += m.weight
+        i = _next_ready(q, 0)
+        while i < n:
+            m = q.members[i]
+            if tier < 0 or m.penalty < tier:
+                tier, count, weights = m.penalty, 0, 0.0
+            if m.penalty == tier:
+                count += 1
+                weights += m.weight
+            i = _next_ready(q, i + 1)
         target = self.rng.random() * (weights if strategy == WEIGHTED_RANDOM else count)
-        for m in q.members:
-            if m.agent.ready and m.penalty == tier:
+        i = _next_ready(q, 0)
+        while i < n:
+            m = q.members[i]
+            if m.penalty == tier:
                 best = m
                 target -= m.weight if strategy == WEIGHTED_RANDOM else 1.0
                 if target < 0:
                     break
+            i = _next_ready(q, i + 1)
         return best
 
     def _ewt(self, call: Call) -> float:
@@ -1110,6 +1203,13 @@ def _position(items: list, item: object) -> int:
         if items[i] is item:
             return i + 1
     raise AcdError("not in the list")
+
+
+def _next_ready(q: Queue, i: int) -> int:
+    """The order of the queue's first ready member from order i on (past the last: none)."""
+    while i < len(q.members) and not q.ready_flags[i]:
+        i += 1
+    return i
 
 
 def _better(strategy: int, m: Member, best: Member, rr_last: int) -> bool:
@@ -1204,11 +1304,11 @@ def _simulate(
                 call.sim_timer = own.add(now + rng.exponential(patience), T_SIM_ABANDON, call)
         elif now == ts:
             timer = own.pop()
-            if timer.kind == T_SIM_HANGUP:
-                core._hangup(timer.target, now)
+            if own.kinds[timer] == T_SIM_HANGUP:
+                core._hangup(own.targets[timer], now)
             else:
-                call = timer.target
-                call.sim_timer = None
+                call = own.targets[timer]
+                call.sim_timer = NO_TIMER
                 core._abandon(call, now)
         actions = core._poll(now)
         while actions is not None:
@@ -1217,9 +1317,9 @@ def _simulate(
                     continue
                 core._answer(call, agent, now)
                 own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
-                if call.sim_timer is not None:
-                    call.sim_timer.dead = True
-                    call.sim_timer = None  # (no cycle between the call and its timer)
+                if call.sim_timer != NO_TIMER:
+                    own.cancel(call.sim_timer)
+                    call.sim_timer = NO_TIMER
                 if call.ewt >= 0:
                     ewt_error += abs(now - call.entered - call.ewt)
                     ewt_calls += 1

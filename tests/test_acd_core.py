@@ -391,6 +391,9 @@ def _check_invariants(core):
             assert agent in core.call_info(call)["ringing"]
         ready += core.agents[agent].ready
     assert ready == core.ready_count
+    for q in core.queues:
+        flags = [m.agent.ready for m in q.members]
+        assert list(q.ready_flags[: len(flags)]) == flags and q.ready == sum(flags)
     for call in core.calls:
         info = core.call_info(call)
         assert (info["state"] == "ringing") == bool(info["ringing"])
