@@ -77,6 +77,7 @@ cdef class Agent:
     cdef public long no_answers, max_no_answer
     cdef public double reject_delay, busy_delay, no_answer_delay
     cdef public list members
+    cdef public tuple alone
     cdef public long offered, answered
     cdef public double counted_since, t_available, t_ringing, t_talking, t_wrapping
     cdef public double t_paused
@@ -102,7 +103,7 @@ cdef class Call:
     cdef public long long seq
     cdef public int state
     cdef public double ready_at
-    cdef public list ringing
+    cdef public tuple ringing
     cdef public int ring_timer, wait_timer, retry_timer, sim_timer
     cdef public long first_position
     cdef public bint callback
@@ -153,6 +154,7 @@ cdef class Core:
     cdef _exposed(self, Queue q, double wait, double abandoned)
     @cython.locals(agent=Agent, s=Stats, q=Queue)
     cdef _drop(self, Call call, double now, int action)
+    @cython.locals(i=Py_ssize_t)
     cdef _unring(self, Call call, Agent agent, double now, double rest)
     cdef _rang_out(self, Call call, Agent agent, double now)
     cdef _after_ring(self, Call call, double now)
@@ -189,7 +191,7 @@ cdef class Core:
     cdef _ring(self, Call call, Agent agent, double now)
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
                    tier=long, count=long, weights=double, target=double, rr_last=long,
-                   n=Py_ssize_t, i=Py_ssize_t)
+                   members=list, n=Py_ssize_t, i=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
     @cython.locals(q=Queue, m=Member, serving=long, state=int, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
@@ -201,12 +203,12 @@ cdef class Core:
 
 
 @cython.locals(i=Py_ssize_t)
-cdef Py_ssize_t _position(list items, object item) except -1
+cdef Py_ssize_t _position(object items, object item) except -1
 
 @cython.locals(call=Call)
 cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
 
-cdef inline Py_ssize_t _next_ready(Queue q, Py_ssize_t i)
+cdef inline Py_ssize_t _next_ready(Queue q, Py_ssize_t i, Py_ssize_t n) noexcept
 
 @cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
 cdef bint _better(int strategy, Member m, Member best, long rr_last)

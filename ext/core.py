@@ -339,6 +339,7 @@ class Agent:
         self.busy_delay = 30.0
         self.no_answer_delay = 10.0
         self.members = []
+        self.alone = (self,)  # a call's ringing agents when it rings just this one (shared)
         # numbers over the interval
         self.offered = 0
         self.answered = 0
@@ -375,7 +376,7 @@ def _new_call(call_id: int, queue: object, priority: int, entered: float, seq: i
     call.seq = seq  # tie-break between calls entering at the same instant
     call.state = WAITING
     call.ready_at = entered  # after a ring timeout the call waits `retry` seconds
-    call.ringing = []  # agents being offered the call
+    call.ringing = ()  # agents being offered the call (a tuple: most offers ring one)
     call.ring_timer = NO_TIMER
     call.wait_timer = NO_TIMER
     call.retry_timer = NO_TIMER
@@ -771,7 +772,7 @@ class Core:
             if other is not agent:
                 self.actions.append((CANCEL, call, other))
                 self._release(other, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = ANSWERED
         wait = now - call.entered
@@ -798,7 +799,7 @@ class Core:
         for agent in call.ringing:
             self.actions.append((CANCEL, call, agent))
             self._release(agent, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = GONE
         wait = now - call.entered
@@ -822,7 +823,7 @@ class Core:
         for agent in call.ringing:
             self.actions.append((CANCEL, call, agent))
             self._release(agent, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = GONE
         if action == TIMEOUT:
@@ -841,7 +842,8 @@ class Core:
 
     def _unring(self, call: Call, agent: Agent, now: float, rest: float):
         """One agent stops ringing with the call; with nobody left ringing it waits."""
-        del call.ringing[_position(call.ringing, agent) - 1]
+        i = _position(call.ringing, agent)
+        call.ringing = call.ringing[: i - 1] + call.ringing[i:]
         if not call.ringing:
             if call.ring_timer != NO_TIMER:
                 self.timers.cancel(call.ring_timer)
@@ -1094,7 +1096,7 @@ class Core:
             call.ring_timer = self.timers.add(now + q.ring_timeout, T_RING, call)
 
     def _ring(self, call: Call, agent: Agent, now: float):
-        call.ringing.append(agent)
+        call.ringing = call.ringing + agent.alone if call.ringing else agent.alone
         agent.call = call
         agent.offered += 1
         self._set(agent, RESERVED, now)
@@ -1106,56 +1108,57 @@ class Core:
         member order, so ties go to the first."""
         strategy = q.strategy
         best = None
-        n = len(q.members)
+        members = q.members
+        n = len(members)
         if strategy == SKILLS:
             best_score = -1.0
-            i = _next_ready(q, 0)
+            i = _next_ready(q, 0, n)
             while i < n:
-                m = q.members[i]
+                m = members[i]
                 score = (
                     m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
                     / (1.0 + m.penalty)
                 )  # fmt: skip
                 if score > best_score:
                     best, best_score = m, score
-                i = _next_ready(q, i + 1)
+                i = _next_ready(q, i + 1, n)
             return best
         if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
             rr_last = q.rr_last
-            i = _next_ready(q, 0)
+            i = _next_ready(q, 0, n)
             while i < n:
-                m = q.members[i]
+                m = members[i]
                 if (
                     best is None or m.penalty < best.penalty
                     or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
                 ):  # fmt: skip
                     best = m
-                i = _next_ready(q, i + 1)
+                i = _next_ready(q, i + 1, n)
             if strategy == ROUND_ROBIN:
                 q.rr_last = best.order
             return best
         tier = -1
         count = 0
         weights = 0.0
-        i = _next_ready(q, 0)
+        i = _next_ready(q, 0, n)
         while i < n:
-            m = q.members[i]
+            m = members[i]
             if tier < 0 or m.penalty < tier:
                 tier, count, weights = m.penalty, 0, 0.0
             if m.penalty == tier:
                 count += 1
                 weights += m.weight
-            i = _next_ready(q, i + 1)
+            i = _next_ready(q, i + 1, n)
         target = self.rng.random() * (weights if strategy == WEIGHTED_RANDOM else count)
-        i = _next_ready(q, 0)
+        i = _next_ready(q, 0, n)
         while i < n:
-            m = q.members[i]
+            m = members[i]
             if m.penalty == tier:
                 best = m
                 target -= m.weight if strategy == WEIGHTED_RANDOM else 1.0
                 if target < 0:
                     break
-            i = _next_ready(q, i + 1)
+            i = _next_ready(q, i + 1, n)
         return best
 
     def _ewt(self, call: Call) -> float:
@@ -1197,7 +1200,7 @@ class Core:
         return call
 
 
-def _position(items: list, item: object) -> int:
+def _position(items: object, item: object) -> int:
     """1-based position of `item` in `items` (by identity: no comparisons)."""
     for i in range(len(items)):
         if items[i] is item:
@@ -1205,9 +1208,10 @@ def _position(items: list, item: object) -> int:
     raise AcdError("not in the list")
 
 
-def _next_ready(q: Queue, i: int) -> int:
-    """The order of the queue's first ready member from order i on (past the last: none)."""
-    while i < len(q.members) and not q.ready_flags[i]:
+def _next_ready(q: Queue, i: int, n: int) -> int:
+    """The order of the queue's first ready member from order i on (n, its member count:
+    none)."""
+    while i < n and not q.ready_flags[i]:
         i += 1
     return i
 
