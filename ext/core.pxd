@@ -96,7 +96,7 @@ cdef class Member:
 @cython.freelist(256)
 @cython.final
 cdef class Call:
-    cdef public long id
+    cdef public object id  # a Python int, made once: the calls dict's key
     cdef public Queue queue
     cdef public long priority
     cdef public double entered
@@ -120,7 +120,7 @@ cdef class Queue:
     cdef public double sl_seconds, short_abandon
     cdef public int join_empty, leave_empty
     cdef public list members, waiting
-    cdef public long ready
+    cdef public long logged_in, serving, ready
     cdef public signed char[::1] ready_flags
     cdef public long rr_last
     cdef public double handle_estimate
@@ -162,6 +162,7 @@ cdef class Core:
     @cython.locals(call=Call, q=Queue, talk=double, s=Stats, m=Member, n=long)
     cdef _hangup(self, Agent agent, double now)
 
+    @cython.locals(old=int, m=Member, q=Queue)
     cdef _set(self, Agent agent, int state, double now)
     @cython.locals(dt=double, state=int)
     cdef _account(self, Agent agent, double now)
@@ -175,8 +176,7 @@ cdef class Core:
     @cython.locals(q=Queue, s=Stats)
     cdef _end_wrap(self, Agent agent, double now)
     cdef _cancel_timer(self, Agent agent)
-    @cython.locals(m=Member, state=int)
-    cdef bint _staffed(self, Queue q, int rule) except -1
+    cdef bint _staffed(self, Queue q, int rule) noexcept
     @cython.locals(call=Call)
     cdef _check_empty(self, Queue q, double now)
 
@@ -193,7 +193,7 @@ cdef class Core:
                    tier=long, count=long, weights=double, target=double, rr_last=long,
                    members=list, n=Py_ssize_t, i=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
-    @cython.locals(q=Queue, m=Member, serving=long, state=int, rate=double, theta=double,
+    @cython.locals(q=Queue, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
     cdef double _ewt(self, Call call) except? -1
 
@@ -202,11 +202,13 @@ cdef class Core:
     cpdef Call _call(self, long call_id)
 
 
+cdef inline bint _serves(int state) noexcept
+
 @cython.locals(i=Py_ssize_t)
 cdef Py_ssize_t _position(object items, object item) except -1
 
 @cython.locals(call=Call)
-cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
+cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
 
 cdef inline Py_ssize_t _next_ready(Queue q, Py_ssize_t i, Py_ssize_t n) noexcept
 

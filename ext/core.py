@@ -402,6 +402,8 @@ class Queue:
         self.join_empty = EMPTY_NEVER
         self.leave_empty = EMPTY_NEVER
         self.members = []
+        self.logged_in = 0  # members logged in
+        self.serving = 0  # members logged in and not paused
         self.ready = 0  # members whose agent is ready
         self.ready_flags = array("b", [0]) * 8  # by member order: is its agent ready?
         self.waiting = []  # in service order: priority, then entry time
@@ -500,6 +502,8 @@ class Core:
             q.ready_flags = _doubled(q.ready_flags, "b")
         q.ready_flags[order] = agent.ready
         q.ready += agent.ready
+        q.logged_in += agent.state != LOGGED_OUT
+        q.serving += _serves(agent.state)
         m = Member(q, agent, penalty, level, weight)
         m.order = order
         q.members.append(m)
@@ -516,6 +520,8 @@ class Core:
         q.members.remove(m)
         agent.members.remove(m)
         q.ready -= agent.ready
+        q.logged_in -= agent.state != LOGGED_OUT
+        q.serving -= _serves(agent.state)
         for i in range(len(q.members)):
             other = q.members[i]
             other.order = i
@@ -901,8 +907,14 @@ class Core:
 
     def _set(self, agent: Agent, state: int, now: float):
         self._account(agent, now)
+        old = agent.state
         agent.state = state
         agent.since = now
+        if _serves(old) != _serves(state) or (old == LOGGED_OUT) != (state == LOGGED_OUT):
+            for m in agent.members:
+                q = m.queue
+                q.logged_in += (state != LOGGED_OUT) - (old != LOGGED_OUT)
+                q.serving += _serves(state) - _serves(old)
         self._update_ready(agent)
 
     def _account(self, agent: Agent, now: float):
@@ -995,11 +1007,7 @@ class Core:
             agent.timer = NO_TIMER
 
     def _staffed(self, q: Queue, rule: int) -> bool:
-        for m in q.members:
-            state = m.agent.state
-            if state != LOGGED_OUT and (rule == EMPTY_NO_AGENTS or state != PAUSED):
-                return True
-        return False
+        return (q.logged_in if rule == EMPTY_NO_AGENTS else q.serving) > 0
 
     def _check_empty(self, q: Queue, now: float):
         if q.leave_empty and q.waiting and not self._staffed(q, q.leave_empty):
@@ -1166,14 +1174,9 @@ class Core:
         are busy: n services at rate s/handle, each sped up by the callers ahead who
         give up (their rate learned from the queue's abandons)."""
         q = call.queue
-        serving = 0
-        for m in q.members:
-            state = m.agent.state
-            if state != LOGGED_OUT and state != PAUSED:
-                serving += 1
-        if serving == 0:
+        if q.serving == 0:
             return INF
-        rate = serving / q.handle_estimate
+        rate = q.serving / q.handle_estimate
         theta = q.abandon_weight / q.wait_exposure if q.wait_exposure > 0 else 0.0
         n = _position(q.waiting, call)
         ewt = 0.0
@@ -1198,6 +1201,11 @@ class Core:
         if call is None:
             raise AcdError(f"no waiting call {call_id}")
         return call
+
+
+def _serves(state: int) -> bool:
+    """Does an agent in this state serve their queues (logged in, not paused)?"""
+    return state != LOGGED_OUT and state != PAUSED
 
 
 def _position(items: object, item: object) -> int:

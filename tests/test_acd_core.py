@@ -394,6 +394,10 @@ def _check_invariants(core):
     for q in core.queues:
         flags = [m.agent.ready for m in q.members]
         assert list(q.ready_flags[: len(flags)]) == flags and q.ready == sum(flags)
+        states = [m.agent.state for m in q.members]
+        off, paused = tongdai.acdcore.LOGGED_OUT, tongdai.acdcore.PAUSED
+        assert q.logged_in == sum(s != off for s in states)
+        assert q.serving == sum(s not in (off, paused) for s in states)
     for call in core.calls:
         info = core.call_info(call)
         assert (info["state"] == "ringing") == bool(info["ringing"])
