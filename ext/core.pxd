@@ -224,8 +224,8 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, timer=int, agent=Agent, action=int,
-               actions=list, s=Stats, finished=long)
+               now=double, call=Call, arrival=Call, gives_up=double, timer=int,
+               agent=Agent, action=int, actions=list, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,
                     str strategy, long seed, double wrap_up, double warmup)

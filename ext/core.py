@@ -1305,15 +1305,16 @@ def _simulate(
             now = tc
         if now == INF:
             break
+        arrival = None
         if now == ta:
             arrived += 1
             if arrived == first_counted + 1:
                 core.roll_interval(now)
                 counted_from = now
             next_arrival = now + rng.exponential(gap)
-            call = core._enqueue(q, now, 0)
+            arrival = core._enqueue(q, now, 0)
             if patience > 0:
-                call.sim_timer = own.add(now + rng.exponential(patience), T_SIM_ABANDON, call)
+                gives_up = now + rng.exponential(patience)
         elif now == ts:
             timer = own.pop()
             if own.kinds[timer] == T_SIM_HANGUP:
@@ -1336,8 +1337,11 @@ def _simulate(
                     ewt_error += abs(now - call.entered - call.ewt)
                     ewt_calls += 1
             actions = core._poll(now)
-        if now == ta and arrived > first_counted and call.state == WAITING:
-            call.ewt = core._ewt(call)  # the caller waits: what they would be told
+        if arrival is not None and arrival.state == WAITING:  # (answered: no abandon timer)
+            if patience > 0:
+                arrival.sim_timer = own.add(gives_up, T_SIM_ABANDON, arrival)
+            if arrived > first_counted:
+                arrival.ewt = core._ewt(arrival)  # what the caller would be told
         if now == ta and arrived == calls:  # occupancy over the arrival period
             counted_until = now
             for agent in core.agents:
