@@ -146,49 +146,49 @@ cdef class Core:
     @cython.locals(call=Call, waiting=list, i=Py_ssize_t)
     cdef Call _enqueue(self, Queue q, double now, long priority)
     @cython.locals(timers=Timers)
-    cdef _leave(self, Call call)
+    cdef int _leave(self, Call call) except -1
     @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
-    cdef _answer(self, Call call, Agent agent, double now)
+    cdef int _answer(self, Call call, Agent agent, double now) except -1
     @cython.locals(agent=Agent, wait=double, short=bint, s=Stats, q=Queue)
-    cdef _abandon(self, Call call, double now)
-    cdef _exposed(self, Queue q, double wait, double abandoned)
+    cdef int _abandon(self, Call call, double now) except -1
+    cdef void _exposed(self, Queue q, double wait, double abandoned) noexcept
     @cython.locals(agent=Agent, s=Stats, q=Queue)
-    cdef _drop(self, Call call, double now, int action)
+    cdef int _drop(self, Call call, double now, int action) except -1
     @cython.locals(i=Py_ssize_t)
-    cdef _unring(self, Call call, Agent agent, double now, double rest)
-    cdef _rang_out(self, Call call, Agent agent, double now)
-    cdef _after_ring(self, Call call, double now)
-    cdef _withdraw(self, Call call, Agent agent, double now)
+    cdef int _unring(self, Call call, Agent agent, double now, double rest) except -1
+    cdef int _rang_out(self, Call call, Agent agent, double now) except -1
+    cdef int _after_ring(self, Call call, double now) except -1
+    cdef int _withdraw(self, Call call, Agent agent, double now) except -1
     @cython.locals(call=Call, q=Queue, talk=double, s=Stats, m=Member, n=long)
-    cdef _hangup(self, Agent agent, double now)
+    cdef int _hangup(self, Agent agent, double now) except -1
 
     @cython.locals(old=int, m=Member, q=Queue)
-    cdef _set(self, Agent agent, int state, double now)
+    cdef int _set(self, Agent agent, int state, double now) except -1
     @cython.locals(dt=double, state=int)
-    cdef _account(self, Agent agent, double now)
+    cdef void _account(self, Agent agent, double now) noexcept
     @cython.locals(ready=bint, m=Member)
-    cdef _update_ready(self, Agent agent)
+    cdef int _update_ready(self, Agent agent) except -1
     @cython.locals(m=Member)
-    cdef _free(self, Agent agent, double now)
-    cdef _release(self, Agent agent, double now, double rest)
+    cdef int _free(self, Agent agent, double now) except -1
+    cdef int _release(self, Agent agent, double now, double rest) except -1
     @cython.locals(m=Member)
-    cdef _pause(self, Agent agent, double now, str reason)
+    cdef int _pause(self, Agent agent, double now, str reason) except -1
     @cython.locals(q=Queue, s=Stats)
-    cdef _end_wrap(self, Agent agent, double now)
-    cdef _cancel_timer(self, Agent agent)
+    cdef int _end_wrap(self, Agent agent, double now) except -1
+    cdef int _cancel_timer(self, Agent agent) except -1
     cdef bint _staffed(self, Queue q, int rule) noexcept
     @cython.locals(call=Call)
-    cdef _check_empty(self, Queue q, double now)
+    cdef int _check_empty(self, Queue q, double now) except -1
 
     @cython.locals(timers=Timers, at=double)
     cdef list _poll(self, double now)
     @cython.locals(kind=int, agent=Agent, call=Call)
-    cdef _fire(self, int timer, double at)
+    cdef int _fire(self, int timer, double at) except -1
     @cython.locals(best=Call, call=Call, c=Call, q=Queue)
-    cdef _match(self, double now)
+    cdef int _match(self, double now) except -1
     @cython.locals(q=Queue, m=Member, tier=long)
-    cdef _offer(self, Call call, double now)
-    cdef _ring(self, Call call, Agent agent, double now)
+    cdef int _offer(self, Call call, double now) except -1
+    cdef int _ring(self, Call call, Agent agent, double now) except -1
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
                    tier=long, count=long, weights=double, target=double, rr_last=long,
                    members=list, n=Py_ssize_t, i=Py_ssize_t)

@@ -970,28 +970,26 @@ class Core:
         agent.call = None
         if agent.pause_pending or agent.logout_pending:
             self._free(agent, now)
-            return
-        if rest > 0:
-            agent.resting = True
-            self._cancel_timer(agent)
-            agent.timer = self.timers.add(now + rest, T_REST, agent)
-        self._set(agent, AVAILABLE, now)
+        else:
+            if rest > 0:
+                agent.resting = True
+                self._cancel_timer(agent)
+                agent.timer = self.timers.add(now + rest, T_REST, agent)
+            self._set(agent, AVAILABLE, now)
 
     def _pause(self, agent: Agent, now: float, reason: str):
         agent.pause_reason = reason
-        if agent.state == PAUSED:
-            return
         if agent.state in (RESERVED, ON_CALL):
             agent.pause_pending = True
-            return
-        self._end_wrap(agent, now)
-        self._cancel_timer(agent)
-        agent.resting = False
-        agent.call = None
-        agent.member = None
-        self._set(agent, PAUSED, now)
-        for m in agent.members:
-            self._check_empty(m.queue, now)
+        elif agent.state != PAUSED:
+            self._end_wrap(agent, now)
+            self._cancel_timer(agent)
+            agent.resting = False
+            agent.call = None
+            agent.member = None
+            self._set(agent, PAUSED, now)
+            for m in agent.members:
+                self._check_empty(m.queue, now)
 
     def _end_wrap(self, agent: Agent, now: float):
         if agent.state == WRAP_UP:
@@ -1084,7 +1082,7 @@ class Core:
                 if q.ready > 0:
                     best = call
             if best is None:
-                return
+                break
             self._offer(best, now)
 
     def _offer(self, call: Call, now: float):
