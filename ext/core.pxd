@@ -60,7 +60,6 @@ cdef class Stats:
     cdef public double wait_answered, wait_abandoned, longest_answered, talk, wrap
 
 
-@cython.freelist(64)
 @cython.final
 cdef class Agent:
     cdef public long id
@@ -93,7 +92,6 @@ cdef class Member:
     cdef public double talk
 
 
-@cython.freelist(256)
 @cython.final
 cdef class Call:
     cdef public object id  # a Python int, made once: the calls dict's key
