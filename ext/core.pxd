@@ -119,7 +119,7 @@ cdef class Queue:
     cdef public int join_empty, leave_empty
     cdef public list members, waiting
     cdef public long logged_in, serving, ready
-    cdef public signed char[::1] ready_flags
+    cdef public int[::1] ready_orders
     cdef public long rr_last
     cdef public double handle_estimate
     cdef public long handled
@@ -189,7 +189,7 @@ cdef class Core:
     cdef int _ring(self, Call call, Agent agent, double now) except -1
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
                    tier=long, count=long, weights=double, target=double, rr_last=long,
-                   members=list, n=Py_ssize_t, i=Py_ssize_t)
+                   members=list, k=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
     @cython.locals(q=Queue, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
@@ -208,7 +208,10 @@ cdef Py_ssize_t _position(object items, object item) except -1
 @cython.locals(call=Call)
 cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
 
-cdef inline Py_ssize_t _next_ready(Queue q, Py_ssize_t i, Py_ssize_t n) noexcept
+@cython.locals(i=Py_ssize_t)
+cdef void _add_ready(Queue q, int order) noexcept
+@cython.locals(i=Py_ssize_t)
+cdef void _remove_ready(Queue q, int order) noexcept
 
 @cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
 cdef bint _better(int strategy, Member m, Member best, long rr_last)

@@ -409,7 +409,7 @@ class Queue:
         self.logged_in = 0  # members logged in
         self.serving = 0  # members logged in and not paused
         self.ready = 0  # members whose agent is ready
-        self.ready_flags = array("b", [0]) * 8  # by member order: is its agent ready?
+        self.ready_orders = array("i", [0]) * 8  # their orders, ascending, in [:ready]
         self.waiting = []  # in service order: priority, then entry time
         self.rr_last = -1  # round-robin memory: order of the member offered last
         self.handle_estimate = 180.0  # seconds of talk and wrap-up, learned from calls
@@ -502,10 +502,10 @@ class Core:
                 m.penalty, m.level, m.weight = penalty, level, weight
                 return
         order = len(q.members)
-        if order == len(q.ready_flags):
-            q.ready_flags = _doubled(q.ready_flags, "b")
-        q.ready_flags[order] = agent.ready
-        q.ready += agent.ready
+        if order == len(q.ready_orders):
+            q.ready_orders = _doubled(q.ready_orders, "i")
+        if agent.ready:
+            _add_ready(q, order)
         q.logged_in += agent.state != LOGGED_OUT
         q.serving += _serves(agent.state)
         m = Member(q, agent, penalty, level, weight)
@@ -523,13 +523,14 @@ class Core:
             raise AcdError(f"agent {agent.name} is not a member of queue {q.name}")
         q.members.remove(m)
         agent.members.remove(m)
-        q.ready -= agent.ready
         q.logged_in -= agent.state != LOGGED_OUT
         q.serving -= _serves(agent.state)
+        q.ready = 0
         for i in range(len(q.members)):
             other = q.members[i]
             other.order = i
-            q.ready_flags[i] = other.agent.ready
+            if other.agent.ready:
+                _add_ready(q, i)
         if agent.call is not None and agent.call.queue is q and agent.state == RESERVED:
             self._withdraw(agent.call, agent, now)
         self._check_empty(q, now)
@@ -914,7 +915,9 @@ class Core:
         old = agent.state
         agent.state = state
         agent.since = now
-        if _serves(old) != _serves(state) or (old == LOGGED_OUT) != (state == LOGGED_OUT):
+        if old != state and (  # logging in or out, pausing or unpausing
+            old in (LOGGED_OUT, PAUSED) or state in (LOGGED_OUT, PAUSED)
+        ):
             for m in agent.members:
                 q = m.queue
                 q.logged_in += (state != LOGGED_OUT) - (old != LOGGED_OUT)
@@ -945,8 +948,10 @@ class Core:
             agent.ready = ready
             self.ready_count += 1 if ready else -1
             for m in agent.members:
-                m.queue.ready_flags[m.order] = ready
-                m.queue.ready += 1 if ready else -1
+                if ready:
+                    _add_ready(m.queue, m.order)
+                else:
+                    _remove_ready(m.queue, m.order)
 
     def _free(self, agent: Agent, now: float):
         """The agent's call (and wrap-up) ended: available, or what they asked for."""
@@ -1119,56 +1124,47 @@ class Core:
         strategy = q.strategy
         best = None
         members = q.members
-        n = len(members)
         if strategy == SKILLS:
             best_score = -1.0
-            i = _next_ready(q, 0, n)
-            while i < n:
-                m = members[i]
+            for k in range(q.ready):
+                m = members[q.ready_orders[k]]
                 score = (
                     m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
                     / (1.0 + m.penalty)
                 )  # fmt: skip
                 if score > best_score:
                     best, best_score = m, score
-                i = _next_ready(q, i + 1, n)
             return best
         if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
             rr_last = q.rr_last
-            i = _next_ready(q, 0, n)
-            while i < n:
-                m = members[i]
+            for k in range(q.ready):
+                m = members[q.ready_orders[k]]
                 if (
                     best is None or m.penalty < best.penalty
                     or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
                 ):  # fmt: skip
                     best = m
-                i = _next_ready(q, i + 1, n)
             if strategy == ROUND_ROBIN:
                 q.rr_last = best.order
             return best
         tier = -1
         count = 0
         weights = 0.0
-        i = _next_ready(q, 0, n)
-        while i < n:
-            m = members[i]
+        for k in range(q.ready):
+            m = members[q.ready_orders[k]]
             if tier < 0 or m.penalty < tier:
                 tier, count, weights = m.penalty, 0, 0.0
             if m.penalty == tier:
                 count += 1
                 weights += m.weight
-            i = _next_ready(q, i + 1, n)
         target = self.rng.random() * (weights if strategy == WEIGHTED_RANDOM else count)
-        i = _next_ready(q, 0, n)
-        while i < n:
-            m = members[i]
+        for k in range(q.ready):
+            m = members[q.ready_orders[k]]
             if m.penalty == tier:
                 best = m
                 target -= m.weight if strategy == WEIGHTED_RANDOM else 1.0
                 if target < 0:
                     break
-            i = _next_ready(q, i + 1, n)
         return best
 
     def _ewt(self, call: Call) -> float:
@@ -1218,12 +1214,25 @@ def _position(items: object, item: object) -> int:
     raise AcdError("not in the list")
 
 
-def _next_ready(q: Queue, i: int, n: int) -> int:
-    """The order of the queue's first ready member from order i on (n, its member count:
-    none)."""
-    while i < n and not q.ready_flags[i]:
+def _add_ready(q: Queue, order: int):
+    """The member at `order` is ready: into the queue's ready orders (ascending)."""
+    i = q.ready
+    while i > 0 and q.ready_orders[i - 1] > order:
+        q.ready_orders[i] = q.ready_orders[i - 1]
+        i -= 1
+    q.ready_orders[i] = order
+    q.ready += 1
+
+
+def _remove_ready(q: Queue, order: int):
+    """The member at `order` is no longer ready."""
+    i = 0
+    while q.ready_orders[i] != order:
         i += 1
-    return i
+    q.ready -= 1
+    while i < q.ready:
+        q.ready_orders[i] = q.ready_orders[i + 1]
+        i += 1
 
 
 def _better(strategy: int, m: Member, best: Member, rr_last: int) -> bool:

@@ -392,8 +392,8 @@ def _check_invariants(core):
         ready += core.agents[agent].ready
     assert ready == core.ready_count
     for q in core.queues:
-        flags = [m.agent.ready for m in q.members]
-        assert list(q.ready_flags[: len(flags)]) == flags and q.ready == sum(flags)
+        ready = [m.order for m in q.members if m.agent.ready]
+        assert list(q.ready_orders[: q.ready]) == ready
         states = [m.agent.state for m in q.members]
         off, paused = tongdai.acdcore.LOGGED_OUT, tongdai.acdcore.PAUSED
         assert q.logged_in == sum(s != off for s in states)
