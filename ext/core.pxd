@@ -141,7 +141,7 @@ cdef class Core:
     cpdef list poll(self, double now)
     cpdef double next_due(self) noexcept
 
-    @cython.locals(call=Call, waiting=list, i=Py_ssize_t)
+    @cython.locals(call=Call, waiting=list, i=Py_ssize_t, ahead=Call)
     cdef Call _enqueue(self, Queue q, double now, long priority)
     @cython.locals(timers=Timers)
     cdef int _leave(self, Call call) except -1

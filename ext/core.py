@@ -750,7 +750,10 @@ class Core:
         self.next_call += 1
         waiting = q.waiting
         i = len(waiting)
-        while i > 0 and waiting[i - 1].priority < priority:
+        while i > 0:
+            ahead = waiting[i - 1]
+            if ahead.priority >= priority:
+                break
             i -= 1
         waiting.insert(i, call)
         call.first_position = i + 1
