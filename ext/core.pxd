@@ -48,7 +48,6 @@ cdef class Timers:
     cdef inline void _sift_up(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
     @cython.locals(n=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t)
     cdef inline void _sift_down(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
-    cdef inline void _move(self, Py_ssize_t source, Py_ssize_t i) noexcept
     cdef _grow(self)
 
 

@@ -223,7 +223,10 @@ class Timers:
             up = (i - 1) >> 1
             if self.heap_at[up] < at or (self.heap_at[up] == at and self.heap_seq[up] < seq):
                 break
-            self._move(up, i)
+            self.heap_at[i] = self.heap_at[up]  # the parent moves down
+            self.heap_seq[i] = self.heap_seq[up]
+            self.heap_slot[i] = self.heap_slot[up]
+            self.place[self.heap_slot[i]] = i
             i = up
         self.heap_at[i] = at
         self.heap_seq[i] = seq
@@ -250,18 +253,15 @@ class Timers:
                 at == self.heap_at[child] and seq < self.heap_seq[child]
             ):
                 break
-            self._move(child, i)
+            self.heap_at[i] = self.heap_at[child]  # the child moves up
+            self.heap_seq[i] = self.heap_seq[child]
+            self.heap_slot[i] = self.heap_slot[child]
+            self.place[self.heap_slot[i]] = i
             i = child
         self.heap_at[i] = at
         self.heap_seq[i] = seq
         self.heap_slot[i] = slot
         self.place[slot] = i
-
-    def _move(self, source: int, i: int):
-        self.heap_at[i] = self.heap_at[source]
-        self.heap_seq[i] = self.heap_seq[source]
-        self.heap_slot[i] = self.heap_slot[source]
-        self.place[self.heap_slot[i]] = i
 
     def _grow(self):
         """Twice the slots (compiled, the arrays are C views: new arrays replace them)."""
