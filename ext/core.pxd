@@ -148,7 +148,7 @@ cdef class Core:
     cdef int _answer(self, Call call, Agent agent, double now) except -1
     @cython.locals(agent=Agent, wait=double, short=bint, s=Stats, q=Queue)
     cdef int _abandon(self, Call call, double now) except -1
-    cdef void _exposed(self, Queue q, double wait, double abandoned) noexcept
+    cdef inline void _exposed(self, Queue q, double wait, double abandoned) noexcept
     @cython.locals(agent=Agent, s=Stats, q=Queue)
     cdef int _drop(self, Call call, double now, int action) except -1
     @cython.locals(i=Py_ssize_t)
@@ -160,19 +160,19 @@ cdef class Core:
     cdef int _hangup(self, Agent agent, double now) except -1
 
     @cython.locals(old=int, m=Member, q=Queue)
-    cdef int _set(self, Agent agent, int state, double now) except -1
+    cdef inline int _set(self, Agent agent, int state, double now) except -1
     @cython.locals(dt=double, state=int)
-    cdef void _account(self, Agent agent, double now) noexcept
+    cdef inline void _account(self, Agent agent, double now) noexcept
     @cython.locals(ready=bint, m=Member)
-    cdef int _update_ready(self, Agent agent) except -1
+    cdef inline int _update_ready(self, Agent agent) except -1
     @cython.locals(m=Member)
     cdef int _free(self, Agent agent, double now) except -1
     cdef int _release(self, Agent agent, double now, double rest) except -1
     @cython.locals(m=Member)
     cdef int _pause(self, Agent agent, double now, str reason) except -1
     @cython.locals(q=Queue, s=Stats)
-    cdef int _end_wrap(self, Agent agent, double now) except -1
-    cdef int _cancel_timer(self, Agent agent) except -1
+    cdef inline int _end_wrap(self, Agent agent, double now) except -1
+    cdef inline int _cancel_timer(self, Agent agent) except -1
     cdef bint _staffed(self, Queue q, int rule) noexcept
     @cython.locals(call=Call)
     cdef int _check_empty(self, Queue q, double now) except -1
@@ -185,7 +185,7 @@ cdef class Core:
     cdef int _match(self, double now) except -1
     @cython.locals(q=Queue, m=Member, tier=long)
     cdef int _offer(self, Call call, double now) except -1
-    cdef int _ring(self, Call call, Agent agent, double now) except -1
+    cdef inline int _ring(self, Call call, Agent agent, double now) except -1
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
                    tier=long, count=long, weights=double, target=double, rr_last=long,
                    members=list, k=Py_ssize_t)
