@@ -102,6 +102,7 @@ cdef class Call:
     cdef public double ready_at
     cdef public tuple ringing
     cdef public int ring_timer, wait_timer, retry_timer, sim_timer
+    cdef public Call behind
     cdef public long first_position
     cdef public bint callback
     cdef public double ewt
@@ -116,7 +117,9 @@ cdef class Queue:
     cdef public long max_len
     cdef public double sl_seconds, short_abandon
     cdef public int join_empty, leave_empty
-    cdef public list members, waiting
+    cdef public list members
+    cdef public Call first, last
+    cdef public long length
     cdef public long logged_in, serving, ready
     cdef public int[::1] ready_orders
     cdef public long rr_last
@@ -140,9 +143,9 @@ cdef class Core:
     cpdef list poll(self, double now)
     cpdef double next_due(self) noexcept
 
-    @cython.locals(call=Call, waiting=list, i=Py_ssize_t, ahead=Call)
+    @cython.locals(call=Call, ahead=Call, behind=Call)
     cdef Call _enqueue(self, Queue q, double now, long priority)
-    @cython.locals(timers=Timers)
+    @cython.locals(q=Queue, ahead=Call, c=Call, timers=Timers)
     cdef int _leave(self, Call call) except -1
     @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
     cdef int _answer(self, Call call, Agent agent, double now) except -1
@@ -181,7 +184,7 @@ cdef class Core:
     cdef list _poll(self, double now)
     @cython.locals(kind=int, agent=Agent, call=Call)
     cdef int _fire(self, int timer, double at) except -1
-    @cython.locals(best=Call, call=Call, c=Call, q=Queue)
+    @cython.locals(best=Call, call=Call, q=Queue)
     cdef int _match(self, double now) except -1
     @cython.locals(q=Queue, m=Member, tier=long)
     cdef int _offer(self, Call call, double now) except -1
@@ -201,8 +204,12 @@ cdef class Core:
 
 cdef inline bint _serves(int state) noexcept
 
+@cython.locals(calls=list, call=Call)
+cdef list _waiting(Queue q)
+@cython.locals(n=Py_ssize_t, c=Call)
+cdef Py_ssize_t _place(Call call) except -1
 @cython.locals(i=Py_ssize_t)
-cdef Py_ssize_t _position(object items, object item) except -1
+cdef Py_ssize_t _position(tuple items, object item) except -1
 
 @cython.locals(call=Call)
 cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)

@@ -385,6 +385,7 @@ def _new_call(call_id: int, queue: object, priority: int, entered: float, seq: i
     call.wait_timer = NO_TIMER
     call.retry_timer = NO_TIMER
     call.sim_timer = NO_TIMER  # the simulator's abandon timer
+    call.behind = None  # the next call in the queue's chain
     call.first_position = 0
     call.callback = False
     call.ewt = -1.0  # the estimate given at entry (the simulator scores it)
@@ -410,7 +411,11 @@ class Queue:
         self.serving = 0  # members logged in and not paused
         self.ready = 0  # members whose agent is ready
         self.ready_orders = array("i", [0]) * 8  # their orders, ascending, in [:ready]
-        self.waiting = []  # in service order: priority, then entry time
+        # the waiting calls, in service order (priority, then entry time): a chain from
+        # first to last through Call.behind (no list to grow and shrink as calls come and go)
+        self.first = None
+        self.last = None
+        self.length = 0
         self.rr_last = -1  # round-robin memory: order of the member offered last
         self.handle_estimate = 180.0  # seconds of talk and wrap-up, learned from calls
         self.handled = 0
@@ -586,7 +591,7 @@ class Core:
         call = self._enqueue(self._queue(queue_id), now, priority)
         if call is None:
             q = self.queues[queue_id]
-            return REFUSED_FULL if q.max_len and len(q.waiting) >= q.max_len else REFUSED_EMPTY
+            return REFUSED_FULL if q.max_len and q.length >= q.max_len else REFUSED_EMPTY
         return call.id
 
     def abandon(self, call_id: int, now: float):
@@ -646,7 +651,7 @@ class Core:
 
     def position(self, call_id: int) -> int:
         call = self._call(call_id)
-        return _position(call.queue.waiting, call)
+        return _place(call)
 
     def ewt(self, call_id: int) -> float:
         """Estimated seconds until the call is answered (INF when nobody serves it)."""
@@ -658,12 +663,12 @@ class Core:
             "queue": call.queue.id, "priority": call.priority, "entered": call.entered,
             "state": ("waiting", "ringing")[call.state],
             "ringing": [agent.id for agent in call.ringing],
-            "position": _position(call.queue.waiting, call),
+            "position": _place(call),
             "first_position": call.first_position, "callback": call.callback,
         }  # fmt: skip
 
     def waiting(self, queue_id: int) -> list:
-        return [call.id for call in self._queue(queue_id).waiting]
+        return [call.id for call in _waiting(self._queue(queue_id))]
 
     def agent_state(self, agent_id: int) -> tuple:
         """(state name, since, pause reason, call id or -1)"""
@@ -693,10 +698,10 @@ class Core:
             busy += agent.t_ringing + agent.t_talking + agent.t_wrapping
             staffed += agent.t_available + agent.t_ringing + agent.t_talking + agent.t_wrapping
         longest = 0.0
-        for call in q.waiting:
+        for call in _waiting(q):
             longest = max(longest, now - call.entered)
         return {
-            "since": s.since, "waiting": len(q.waiting), "longest_wait": longest,
+            "since": s.since, "waiting": q.length, "longest_wait": longest,
             "offered": s.offered, "answered": s.answered, "abandoned": s.abandoned,
             "short_abandoned": s.short_abandoned, "timed_out": s.timed_out,
             "left_empty": s.left_empty, "refused": s.refused, "callbacks": s.callbacks,
@@ -740,7 +745,7 @@ class Core:
     # -- internals: calls ------------------------------------------------------------------
 
     def _enqueue(self, q: Queue, now: float, priority: int) -> Call:
-        if (q.max_len and len(q.waiting) >= q.max_len) or (
+        if (q.max_len and q.length >= q.max_len) or (
             q.join_empty and not self._staffed(q, q.join_empty)
         ):
             q.stats.refused += 1
@@ -748,15 +753,27 @@ class Core:
         self.seq += 1
         call = _new_call(self.next_call, q, priority, now, self.seq)
         self.next_call += 1
-        waiting = q.waiting
-        i = len(waiting)
-        while i > 0:
-            ahead = waiting[i - 1]
-            if ahead.priority >= priority:
-                break
-            i -= 1
-        waiting.insert(i, call)
-        call.first_position = i + 1
+        if q.last is None or q.last.priority >= priority:  # at the end, as a rule
+            call.first_position = q.length + 1
+            if q.last is None:
+                q.first = call
+            else:
+                q.last.behind = call
+            q.last = call
+        else:  # behind the calls of its priority and higher
+            ahead = None
+            behind = q.first
+            call.first_position = 1
+            while behind.priority >= priority:
+                ahead = behind
+                behind = behind.behind
+                call.first_position += 1
+            call.behind = behind
+            if ahead is None:
+                q.first = call
+            else:
+                ahead.behind = call
+        q.length += 1
         self.calls[call.id] = call
         self.waiting_count += 1
         q.stats.offered += 1
@@ -766,7 +783,22 @@ class Core:
 
     def _leave(self, call: Call):
         """Out of the queue (answered, abandoned, timed out, left)."""
-        del call.queue.waiting[_position(call.queue.waiting, call) - 1]
+        q = call.queue
+        ahead = None
+        c = q.first
+        while c is not call:
+            if c is None:
+                raise AcdError("not in the list")
+            ahead = c
+            c = c.behind
+        if ahead is None:
+            q.first = call.behind
+        else:
+            ahead.behind = call.behind
+        if q.last is call:
+            q.last = ahead
+        call.behind = None
+        q.length -= 1
         del self.calls[call.id]
         self.waiting_count -= 1
         timers = self.timers
@@ -1020,8 +1052,8 @@ class Core:
         return (q.logged_in if rule == EMPTY_NO_AGENTS else q.serving) > 0
 
     def _check_empty(self, q: Queue, now: float):
-        if q.leave_empty and q.waiting and not self._staffed(q, q.leave_empty):
-            for call in list(q.waiting):
+        if q.leave_empty and q.length and not self._staffed(q, q.leave_empty):
+            for call in _waiting(q):
                 self._drop(call, now, LEAVE_EMPTY)
 
     # -- internals: time and matching --------------------------------------------------------
@@ -1074,13 +1106,9 @@ class Core:
         while self.ready_count > 0:
             best = None
             for q in self.queues:
-                if not q.waiting:
-                    continue
-                call = None
-                for c in q.waiting:
-                    if c.state == WAITING and c.ready_at <= now:
-                        call = c
-                        break
+                call = q.first
+                while call is not None and (call.state != WAITING or call.ready_at > now):
+                    call = call.behind
                 if call is None:
                     continue
                 if best is not None and (
@@ -1179,7 +1207,7 @@ class Core:
             return INF
         rate = q.serving / q.handle_estimate
         theta = q.abandon_weight / q.wait_exposure if q.wait_exposure > 0 else 0.0
-        n = _position(q.waiting, call)
+        n = _place(call)
         ewt = 0.0
         for ahead in range(n):
             ewt += 1.0 / (rate + ahead * theta)
@@ -1209,7 +1237,29 @@ def _serves(state: int) -> bool:
     return state != LOGGED_OUT and state != PAUSED
 
 
-def _position(items: object, item: object) -> int:
+def _waiting(q: Queue) -> list:
+    """The queue's waiting calls, in service order."""
+    calls = []
+    call = q.first
+    while call is not None:
+        calls.append(call)
+        call = call.behind
+    return calls
+
+
+def _place(call: Call) -> int:
+    """1-based position of a waiting call in its queue."""
+    n = 1
+    c = call.queue.first
+    while c is not call:
+        if c is None:
+            raise AcdError("not in the list")
+        n += 1
+        c = c.behind
+    return n
+
+
+def _position(items: tuple, item: object) -> int:
     """1-based position of `item` in `items` (by identity: no comparisons)."""
     for i in range(len(items)):
         if items[i] is item:
