@@ -135,6 +135,7 @@ cdef class Core:
     cdef public dict calls
     cdef public Timers timers
     cdef public list actions
+    cdef public long acted
     cdef public Rng rng
     cdef public long ready_count, waiting_count, next_call
     cdef public long long seq
@@ -181,7 +182,9 @@ cdef class Core:
     cdef int _check_empty(self, Queue q, double now) except -1
 
     @cython.locals(timers=Timers, at=double)
-    cdef list _poll(self, double now)
+    cdef long _poll(self, double now) except -1
+    @cython.locals(i=Py_ssize_t)
+    cdef int _act(self, int action, Call call, Agent agent) except -1
     @cython.locals(kind=int, agent=Agent, call=Call)
     cdef int _fire(self, int timer, double at) except -1
     @cython.locals(best=Call, call=Call, q=Queue)
@@ -232,7 +235,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
                now=double, call=Call, arrival=Call, gives_up=double, timer=int,
-               agent=Agent, action=int, actions=list, s=Stats, finished=long)
+               agent=Agent, j=Py_ssize_t, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,
                     str strategy, long seed, double wrap_up, double warmup)

@@ -439,7 +439,11 @@ class Core:
         self.queues = []
         self.calls = {}  # call id -> Call, while it waits or rings
         self.timers = Timers()
+        # Actions for the driver, flat: action, call, agent, action, call... The first
+        # `acted` are new; the driver sets acted to 0 once it has taken them. The list keeps
+        # its length from poll to poll, so recording an action allocates nothing.
         self.actions = []
+        self.acted = 0
         self.rng = rng if rng is not None else Rng(0)
         self.ready_count = 0  # agents that can be offered a call now
         self.waiting_count = 0
@@ -639,8 +643,13 @@ class Core:
         """Fire what fell due, match waiting calls to free agents, and return the actions
         for the driver as (action, call id, agent id) tuples."""
         out = []
-        for action, call, agent in self._poll(now) or ():
-            out.append((action, -1 if call is None else call.id, -1 if agent is None else agent.id))
+        actions = self.actions
+        for i in range(0, 3 * self._poll(now), 3):
+            call, agent = actions[i + 1], actions[i + 2]
+            out.append(
+                (actions[i], -1 if call is None else call.id, -1 if agent is None else agent.id)
+            )
+        self.acted = 0
         return out
 
     def next_due(self) -> float:
@@ -816,7 +825,7 @@ class Core:
         q = call.queue
         for other in call.ringing:
             if other is not agent:
-                self.actions.append((CANCEL, call, other))
+                self._act(CANCEL, call, other)
                 self._release(other, now, 0.0)
         call.ringing = ()
         self._leave(call)
@@ -843,7 +852,7 @@ class Core:
     def _abandon(self, call: Call, now: float):
         q = call.queue
         for agent in call.ringing:
-            self.actions.append((CANCEL, call, agent))
+            self._act(CANCEL, call, agent)
             self._release(agent, now, 0.0)
         call.ringing = ()
         self._leave(call)
@@ -867,7 +876,7 @@ class Core:
         """The queue lets go of a call (maximum wait, nobody left to serve it)."""
         q = call.queue
         for agent in call.ringing:
-            self.actions.append((CANCEL, call, agent))
+            self._act(CANCEL, call, agent)
             self._release(agent, now, 0.0)
         call.ringing = ()
         self._leave(call)
@@ -877,7 +886,7 @@ class Core:
         else:
             q.stats.left_empty += 1
         self._exposed(q, now - call.entered, 0.0)
-        self.actions.append((action, call, None))
+        self._act(action, call, None)
 
     def _offered(self, call_id: int, agent_id: int) -> tuple:
         call = self._call(call_id)
@@ -905,7 +914,7 @@ class Core:
             agent.no_answers = 0
             self._unring(call, agent, now, 0.0)
             self._pause(agent, now, AUTOPAUSE_REASON)
-            self.actions.append((AUTOPAUSE, None, agent))
+            self._act(AUTOPAUSE, None, agent)
         else:
             self._unring(call, agent, now, agent.no_answer_delay)
 
@@ -917,7 +926,7 @@ class Core:
 
     def _withdraw(self, call: Call, agent: Agent, now: float):
         """Stop offering a call to one agent (logging out, removed from the queue)."""
-        self.actions.append((CANCEL, call, agent))
+        self._act(CANCEL, call, agent)
         self._unring(call, agent, now, 0.0)
 
     def _hangup(self, agent: Agent, now: float):
@@ -1058,7 +1067,8 @@ class Core:
 
     # -- internals: time and matching --------------------------------------------------------
 
-    def _poll(self, now: float) -> list:
+    def _poll(self, now: float) -> int:
+        """Fire what fell due and match: how many actions the driver has to take."""
         timers = self.timers
         at = timers.peek()
         while at <= now:
@@ -1066,11 +1076,18 @@ class Core:
             at = timers.peek()
         if self.ready_count > 0 and self.waiting_count > 0:
             self._match(now)
-        actions = self.actions
-        if not actions:
-            return None
-        self.actions = []
-        return actions
+        return self.acted
+
+    def _act(self, action: int, call: Call, agent: Agent):
+        """Record an action for the driver (see Core.actions)."""
+        i = 3 * self.acted
+        if i == len(self.actions):
+            self.actions.extend((action, call, agent))
+        else:
+            self.actions[i] = action
+            self.actions[i + 1] = call
+            self.actions[i + 2] = agent
+        self.acted += 1
 
     def _fire(self, timer: int, at: float):
         kind = self.timers.kinds[timer]
@@ -1089,7 +1106,7 @@ class Core:
             call.ring_timer = NO_TIMER
             while call.ringing:  # (an auto-pause may empty the queue and drop the call)
                 agent = call.ringing[0]
-                self.actions.append((RING_TIMEOUT, call, agent))
+                self._act(RING_TIMEOUT, call, agent)
                 self._rang_out(call, agent, at)
             self._after_ring(call, at)
         elif kind == T_RETRY:
@@ -1146,7 +1163,7 @@ class Core:
         agent.call = call
         agent.offered += 1
         self._set(agent, RESERVED, now)
-        self.actions.append((OFFER, call, agent))
+        self._act(OFFER, call, agent)
 
     def _pick(self, q: Queue, now: float) -> Member:
         """The free member the queue's strategy ranks first; lower penalty tiers first
@@ -1387,20 +1404,22 @@ def _simulate(
                 call = own.targets[timer]
                 call.sim_timer = NO_TIMER
                 core._abandon(call, now)
-        actions = core._poll(now)
-        while actions is not None:
-            for action, call, agent in actions:
-                if action != OFFER or call.state != RINGING:
-                    continue
-                core._answer(call, agent, now)
-                own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
-                if call.sim_timer != NO_TIMER:
-                    own.cancel(call.sim_timer)
-                    call.sim_timer = NO_TIMER
-                if call.ewt >= 0:
-                    ewt_error += abs(now - call.entered - call.ewt)
-                    ewt_calls += 1
-            actions = core._poll(now)
+        while core._poll(now):
+            j = 0
+            while j < core.acted:  # (answering may add actions: taken too)
+                call = core.actions[3 * j + 1]
+                if core.actions[3 * j] == OFFER and call.state == RINGING:
+                    agent = core.actions[3 * j + 2]
+                    core._answer(call, agent, now)
+                    own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
+                    if call.sim_timer != NO_TIMER:
+                        own.cancel(call.sim_timer)
+                        call.sim_timer = NO_TIMER
+                    if call.ewt >= 0:
+                        ewt_error += abs(now - call.entered - call.ewt)
+                        ewt_calls += 1
+                j += 1
+            core.acted = 0
         if arrival is not None and arrival.state == WAITING:  # (answered: no abandon timer)
             if patience > 0:
                 arrival.sim_timer = own.add(gives_up, T_SIM_ABANDON, arrival)
