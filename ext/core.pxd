@@ -38,10 +38,10 @@ cdef class Timers:
     cdef public list targets
 
     @cython.locals(slot=int)
-    cpdef int add(self, double at, int kind, object target) except -1
-    cpdef void cancel(self, int timer) noexcept
-    cpdef double peek(self) noexcept
-    cpdef int pop(self) noexcept
+    cdef int add(self, double at, int kind, object target) except -1
+    cdef inline void cancel(self, int timer) noexcept
+    cdef inline double peek(self) noexcept
+    cdef inline int pop(self) noexcept
     @cython.locals(slot=int, n=Py_ssize_t, at=double, seq="long long", up=Py_ssize_t)
     cdef int _remove(self, Py_ssize_t i) noexcept
     @cython.locals(up=Py_ssize_t)
@@ -223,7 +223,7 @@ cdef void _add_ready(Queue q, int order) noexcept
 cdef void _remove_ready(Queue q, int order) noexcept
 
 @cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
-cdef bint _better(int strategy, Member m, Member best, long rr_last)
+cdef inline bint _better(int strategy, Member m, Member best, long rr_last)
 
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,
@@ -234,7 +234,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, arrival=Call, gives_up=double, timer=int,
+               now=double, call=Call, arrival=Call, u=double, gives_up=double, timer=int,
                agent=Agent, j=Py_ssize_t, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,

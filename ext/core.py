@@ -1394,8 +1394,8 @@ def _simulate(
                 counted_from = now
             next_arrival = now + rng.exponential(gap)
             arrival = core._enqueue(q, now, 0)
-            if patience > 0:
-                gives_up = now + rng.exponential(patience)
+            if patience > 0:  # drawn now, turned into a patience only if the caller waits
+                u = rng.random()
         elif now == ts:
             timer = own.pop()
             if own.kinds[timer] == T_SIM_HANGUP:
@@ -1421,7 +1421,8 @@ def _simulate(
                 j += 1
             core.acted = 0
         if arrival is not None and arrival.state == WAITING:  # (answered: no abandon timer)
-            if patience > 0:
+            if patience > 0:  # (as rng.exponential(patience) would have it)
+                gives_up = now + -patience * log(1.0 - u)
                 arrival.sim_timer = own.add(gives_up, T_SIM_ABANDON, arrival)
             if arrived > first_counted:
                 arrival.ewt = core._ewt(arrival)  # what the caller would be told
