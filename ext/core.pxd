@@ -122,6 +122,8 @@ cdef class Queue:
     cdef public long length
     cdef public long logged_in, serving, ready
     cdef public int[::1] ready_orders
+    cdef public long[::1] ready_penalties
+    cdef public double[::1] ready_idle
     cdef public long rr_last
     cdef public double handle_estimate
     cdef public long handled
@@ -194,7 +196,7 @@ cdef class Core:
     cdef inline int _ring(self, Call call, Agent agent, double now) except -1
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
                    tier=long, count=long, weights=double, target=double, rr_last=long,
-                   members=list, k=Py_ssize_t)
+                   members=list, k=Py_ssize_t, best_k=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
     @cython.locals(q=Queue, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
@@ -218,12 +220,12 @@ cdef Py_ssize_t _position(tuple items, object item) except -1
 cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
 
 @cython.locals(i=Py_ssize_t)
-cdef void _add_ready(Queue q, int order) noexcept
+cdef void _add_ready(Queue q, Member m) noexcept
 @cython.locals(i=Py_ssize_t)
 cdef void _remove_ready(Queue q, int order) noexcept
 
-@cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
-cdef inline bint _better(int strategy, Member m, Member best, long rr_last)
+@cython.locals(m_order=int, b_order=int, m=Member, b=Member, m_after=bint, b_after=bint)
+cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best, long rr_last) except -1
 
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,

@@ -410,7 +410,11 @@ class Queue:
         self.logged_in = 0  # members logged in
         self.serving = 0  # members logged in and not paused
         self.ready = 0  # members whose agent is ready
-        self.ready_orders = array("i", [0]) * 8  # their orders, ascending, in [:ready]
+        # their orders, ascending, in [:ready], and beside each what picking reads: the
+        # member's penalty and its agent's idle_since (which changes only while not ready)
+        self.ready_orders = array("i", [0]) * 8
+        self.ready_penalties = array("l", [0]) * 8
+        self.ready_idle = array("d", [0.0]) * 8
         # the waiting calls, in service order (priority, then entry time): a chain from
         # first to last through Call.behind (no list to grow and shrink as calls come and go)
         self.first = None
@@ -509,18 +513,22 @@ class Core:
         for m in q.members:
             if m.agent is agent:  # already a member: update it
                 m.penalty, m.level, m.weight = penalty, level, weight
+                if agent.ready:
+                    _remove_ready(q, m.order)
+                    _add_ready(q, m)
                 return
-        order = len(q.members)
-        if order == len(q.ready_orders):
-            q.ready_orders = _doubled(q.ready_orders, "i")
-        if agent.ready:
-            _add_ready(q, order)
-        q.logged_in += agent.state != LOGGED_OUT
-        q.serving += _serves(agent.state)
         m = Member(q, agent, penalty, level, weight)
-        m.order = order
+        m.order = len(q.members)
         q.members.append(m)
         agent.members.append(m)
+        if m.order == len(q.ready_orders):
+            q.ready_orders = _doubled(q.ready_orders, "i")
+            q.ready_penalties = _doubled(q.ready_penalties, "l")
+            q.ready_idle = _doubled(q.ready_idle, "d")
+        if agent.ready:
+            _add_ready(q, m)
+        q.logged_in += agent.state != LOGGED_OUT
+        q.serving += _serves(agent.state)
 
     def remove_member(self, queue_id: int, agent_id: int, now: float):
         q = self._queue(queue_id)
@@ -539,7 +547,7 @@ class Core:
             other = q.members[i]
             other.order = i
             if other.agent.ready:
-                _add_ready(q, i)
+                _add_ready(q, other)
         if agent.call is not None and agent.call.queue is q and agent.state == RESERVED:
             self._withdraw(agent.call, agent, now)
         self._check_empty(q, now)
@@ -993,7 +1001,7 @@ class Core:
             self.ready_count += 1 if ready else -1
             for m in agent.members:
                 if ready:
-                    _add_ready(m.queue, m.order)
+                    _add_ready(m.queue, m)
                 else:
                     _remove_ready(m.queue, m.order)
 
@@ -1185,13 +1193,14 @@ class Core:
             return best
         if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
             rr_last = q.rr_last
-            for k in range(q.ready):
-                m = members[q.ready_orders[k]]
-                if (
-                    best is None or m.penalty < best.penalty
-                    or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
-                ):  # fmt: skip
-                    best = m
+            best_k = 0
+            for k in range(1, q.ready):
+                if q.ready_penalties[k] < q.ready_penalties[best_k] or (
+                    q.ready_penalties[k] == q.ready_penalties[best_k]
+                    and _better(strategy, q, k, best_k, rr_last)
+                ):
+                    best_k = k
+            best = members[q.ready_orders[best_k]]
             if strategy == ROUND_ROBIN:
                 q.rr_last = best.order
             return best
@@ -1284,13 +1293,17 @@ def _position(items: tuple, item: object) -> int:
     raise AcdError("not in the list")
 
 
-def _add_ready(q: Queue, order: int):
-    """The member at `order` is ready: into the queue's ready orders (ascending)."""
+def _add_ready(q: Queue, m: Member):
+    """The member's agent is ready: into the queue's ready orders (ascending)."""
     i = q.ready
-    while i > 0 and q.ready_orders[i - 1] > order:
+    while i > 0 and q.ready_orders[i - 1] > m.order:
         q.ready_orders[i] = q.ready_orders[i - 1]
+        q.ready_penalties[i] = q.ready_penalties[i - 1]
+        q.ready_idle[i] = q.ready_idle[i - 1]
         i -= 1
-    q.ready_orders[i] = order
+    q.ready_orders[i] = m.order
+    q.ready_penalties[i] = m.penalty
+    q.ready_idle[i] = m.agent.idle_since
     q.ready += 1
 
 
@@ -1302,27 +1315,29 @@ def _remove_ready(q: Queue, order: int):
     q.ready -= 1
     while i < q.ready:
         q.ready_orders[i] = q.ready_orders[i + 1]
+        q.ready_penalties[i] = q.ready_penalties[i + 1]
+        q.ready_idle[i] = q.ready_idle[i + 1]
         i += 1
 
 
-def _better(strategy: int, m: Member, best: Member, rr_last: int) -> bool:
-    """Does free member m rank before `best` (same penalty tier)?"""
-    a = m.agent
-    b = best.agent
+def _better(strategy: int, q: Queue, k: int, best: int, rr_last: int) -> bool:
+    """Does the k-th ready member rank before the `best`-th (same penalty tier)?"""
     if strategy == LONGEST_IDLE:
-        return a.idle_since < b.idle_since
+        return q.ready_idle[k] < q.ready_idle[best]
+    m_order, b_order = q.ready_orders[k], q.ready_orders[best]
     if strategy == FEWEST_CALLS:
-        return m.calls < best.calls or (m.calls == best.calls and a.idle_since < b.idle_since)
+        m, b = q.members[m_order], q.members[b_order]
+        return m.calls < b.calls or (m.calls == b.calls and q.ready_idle[k] < q.ready_idle[best])
     if strategy == LEAST_TALK_TIME:
-        return m.talk < best.talk or (m.talk == best.talk and a.idle_since < b.idle_since)
+        m, b = q.members[m_order], q.members[b_order]
+        return m.talk < b.talk or (m.talk == b.talk and q.ready_idle[k] < q.ready_idle[best])
     if strategy == ROUND_ROBIN:
         # members after the one offered last come first, in order, then wrap around
-        m_after = m.order > rr_last
-        b_after = best.order > rr_last
+        m_after = m_order > rr_last
+        b_after = b_order > rr_last
         if m_after != b_after:
             return m_after
-        return m.order < best.order
-    return m.order < best.order  # linear (members are visited in order: keeps the first)
+    return m_order < b_order  # linear (members are visited in order: keeps the first)
 
 
 # -- the simulator ---------------------------------------------------------------------------
