@@ -237,7 +237,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
                now=double, call=Call, arrival=Call, u=double, gives_up=double, timer=int,
-               agent=Agent, j=Py_ssize_t, s=Stats, finished=long)
+               agent=Agent, j=Py_ssize_t, action=int, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,
                     str strategy, long seed, double wrap_up, double warmup)

@@ -1422,8 +1422,9 @@ def _simulate(
         while core._poll(now):
             j = 0
             while j < core.acted:  # (answering may add actions: taken too)
+                action = core.actions[3 * j]
                 call = core.actions[3 * j + 1]
-                if core.actions[3 * j] == OFFER and call.state == RINGING:
+                if action == OFFER and call.state == RINGING:
                     agent = core.actions[3 * j + 2]
                     core._answer(call, agent, now)
                     own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
