@@ -225,7 +225,8 @@ cdef void _add_ready(Queue q, Member m) noexcept
 cdef void _remove_ready(Queue q, int order) noexcept
 
 @cython.locals(m_order=int, b_order=int, m=Member, b=Member, m_after=bint, b_after=bint)
-cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best, long rr_last) except -1
+cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best,
+                         long rr_last) except -1
 
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,

@@ -187,6 +187,7 @@ class Timers:
         return slot
 
     def cancel(self, timer: int):
+        """Take the timer out (its holder forgets it: the slot serves other timers)."""
         self._remove(self.place[timer])
 
     def peek(self) -> float:
@@ -1337,7 +1338,7 @@ def _better(strategy: int, q: Queue, k: int, best: int, rr_last: int) -> bool:
         b_after = b_order > rr_last
         if m_after != b_after:
             return m_after
-    return m_order < b_order  # linear (members are visited in order: keeps the first)
+    return m_order < b_order  # then (and for linear) member order
 
 
 # -- the simulator ---------------------------------------------------------------------------
