@@ -142,7 +142,7 @@ cdef class Core:
     cdef public long ready_count, waiting_count, next_call
     cdef public long long seq
 
-    @cython.locals(agent=Agent, call=Call)
+    @cython.locals(agent=Agent, call=Call, actions=list, i=Py_ssize_t)
     cpdef list poll(self, double now)
     cpdef double next_due(self) noexcept
 
