@@ -9,6 +9,7 @@ cdef int RANDOM, WEIGHTED_RANDOM, SKILLS
 cdef int EMPTY_NEVER, EMPTY_NO_AGENTS, EMPTY_NO_READY, REFUSED_FULL, REFUSED_EMPTY
 cdef int OFFER, CANCEL, RING_TIMEOUT, TIMEOUT, LEAVE_EMPTY, AUTOPAUSE
 cdef int WAITING, RINGING, ANSWERED, GONE
+cdef int NO_TIMER
 cdef int T_WRAP, T_REST, T_RING, T_RETRY, T_MAX_WAIT, T_SIM_HANGUP, T_SIM_ABANDON
 cdef double IDLE_SCALE, DECAY
 cdef long HANDLE_WINDOW, HANDLE_PRIOR
@@ -20,37 +21,34 @@ cdef class Rng:
     @cython.locals(s0="unsigned int", s1="unsigned int", s2="unsigned int",
                    s3="unsigned int", x="unsigned int", result="unsigned int",
                    t="unsigned int")
-    cpdef unsigned int next_u32(self)
+    cpdef unsigned int next_u32(self) noexcept
     @cython.locals(a="unsigned int", b="unsigned int")
-    cpdef double random(self)
-    cpdef double exponential(self, double mean)
+    cpdef double random(self) noexcept
+    cpdef double exponential(self, double mean) noexcept
     cpdef long below(self, long n)
-
-
-@cython.freelist(256)
-@cython.final
-@cython.no_gc  # (the core breaks every cycle through a timer when it fires or is dropped)
-cdef class Timer:
-    cdef public double at
-    cdef public long long seq
-    cdef public int kind
-    cdef public object target
-    cdef public bint dead
 
 
 @cython.final
 cdef class Timers:
-    cdef public list heap
     cdef public long long seq
+    cdef public Py_ssize_t size, free
+    cdef public double[::1] heap_at
+    cdef public long long[::1] heap_seq
+    cdef public int[::1] heap_slot, kinds, place, free_slots
+    cdef public list targets
 
-    @cython.locals(timer=Timer, parent=Timer, i=Py_ssize_t, up=Py_ssize_t)
-    cpdef Timer add(self, double at, int kind, object target)
-    @cython.locals(top=Timer)
-    cpdef double peek(self)
-    cpdef Timer pop(self)
-    @cython.locals(top=Timer, last=Timer, c=Timer, d=Timer, i=Py_ssize_t,
-                   child=Py_ssize_t, n=Py_ssize_t)
-    cdef Timer _pop_top(self)
+    @cython.locals(slot=int)
+    cdef int add(self, double at, int kind, object target) except -1
+    cdef inline void cancel(self, int timer) noexcept
+    cdef inline double peek(self) noexcept
+    cdef inline int pop(self) noexcept
+    @cython.locals(slot=int, n=Py_ssize_t, at=double, seq="long long", up=Py_ssize_t)
+    cdef int _remove(self, Py_ssize_t i) noexcept
+    @cython.locals(up=Py_ssize_t)
+    cdef inline void _sift_up(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
+    @cython.locals(n=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t)
+    cdef inline void _sift_down(self, Py_ssize_t i, double at, long long seq, int slot) noexcept
+    cdef _grow(self)
 
 
 @cython.final
@@ -61,7 +59,6 @@ cdef class Stats:
     cdef public double wait_answered, wait_abandoned, longest_answered, talk, wrap
 
 
-@cython.freelist(64)
 @cython.final
 cdef class Agent:
     cdef public long id
@@ -69,7 +66,7 @@ cdef class Agent:
     cdef public int state
     cdef public double since, idle_since
     cdef public bint ready, resting
-    cdef public Timer timer
+    cdef public int timer
     cdef public Call call
     cdef public Member member
     cdef public double answered_at, wrap_from
@@ -78,6 +75,7 @@ cdef class Agent:
     cdef public long no_answers, max_no_answer
     cdef public double reject_delay, busy_delay, no_answer_delay
     cdef public list members
+    cdef public tuple alone
     cdef public long offered, answered
     cdef public double counted_since, t_available, t_ringing, t_talking, t_wrapping
     cdef public double t_paused
@@ -93,18 +91,18 @@ cdef class Member:
     cdef public double talk
 
 
-@cython.freelist(256)
 @cython.final
 cdef class Call:
-    cdef public long id
+    cdef public object id  # a Python int, made once: the calls dict's key
     cdef public Queue queue
     cdef public long priority
     cdef public double entered
     cdef public long long seq
     cdef public int state
     cdef public double ready_at
-    cdef public list ringing
-    cdef public Timer ring_timer, wait_timer, retry_timer, sim_timer
+    cdef public tuple ringing
+    cdef public int ring_timer, wait_timer, retry_timer, sim_timer
+    cdef public Call behind
     cdef public long first_position
     cdef public bint callback
     cdef public double ewt
@@ -119,7 +117,13 @@ cdef class Queue:
     cdef public long max_len
     cdef public double sl_seconds, short_abandon
     cdef public int join_empty, leave_empty
-    cdef public list members, waiting
+    cdef public list members
+    cdef public Call first, last
+    cdef public long length
+    cdef public long logged_in, serving, ready
+    cdef public int[::1] ready_orders
+    cdef public long[::1] ready_penalties
+    cdef public double[::1] ready_idle
     cdef public long rr_last
     cdef public double handle_estimate
     cdef public long handled
@@ -133,81 +137,96 @@ cdef class Core:
     cdef public dict calls
     cdef public Timers timers
     cdef public list actions
+    cdef public long acted
     cdef public Rng rng
     cdef public long ready_count, waiting_count, next_call
     cdef public long long seq
 
-    @cython.locals(agent=Agent, call=Call)
+    @cython.locals(agent=Agent, call=Call, actions=list, i=Py_ssize_t)
     cpdef list poll(self, double now)
-    cpdef double next_due(self)
+    cpdef double next_due(self) noexcept
 
-    @cython.locals(call=Call, waiting=list, i=Py_ssize_t)
+    @cython.locals(call=Call, ahead=Call, behind=Call)
     cdef Call _enqueue(self, Queue q, double now, long priority)
-    @cython.locals(timer=Timer)
-    cdef _leave(self, Call call)
+    @cython.locals(q=Queue, ahead=Call, c=Call, timers=Timers)
+    cdef int _leave(self, Call call) except -1
     @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
-    cdef _answer(self, Call call, Agent agent, double now)
+    cdef int _answer(self, Call call, Agent agent, double now) except -1
     @cython.locals(agent=Agent, wait=double, short=bint, s=Stats, q=Queue)
-    cdef _abandon(self, Call call, double now)
-    cdef _exposed(self, Queue q, double wait, double abandoned)
+    cdef int _abandon(self, Call call, double now) except -1
+    cdef inline void _exposed(self, Queue q, double wait, double abandoned) noexcept
     @cython.locals(agent=Agent, s=Stats, q=Queue)
-    cdef _drop(self, Call call, double now, int action)
-    cdef _unring(self, Call call, Agent agent, double now, double rest)
-    cdef _rang_out(self, Call call, Agent agent, double now)
-    cdef _after_ring(self, Call call, double now)
-    cdef _withdraw(self, Call call, Agent agent, double now)
+    cdef int _drop(self, Call call, double now, int action) except -1
+    @cython.locals(i=Py_ssize_t)
+    cdef int _unring(self, Call call, Agent agent, double now, double rest) except -1
+    cdef int _rang_out(self, Call call, Agent agent, double now) except -1
+    cdef int _after_ring(self, Call call, double now) except -1
+    cdef int _withdraw(self, Call call, Agent agent, double now) except -1
     @cython.locals(call=Call, q=Queue, talk=double, s=Stats, m=Member, n=long)
-    cdef _hangup(self, Agent agent, double now)
+    cdef int _hangup(self, Agent agent, double now) except -1
 
-    cdef _set(self, Agent agent, int state, double now)
+    @cython.locals(old=int, m=Member, q=Queue)
+    cdef inline int _set(self, Agent agent, int state, double now) except -1
     @cython.locals(dt=double, state=int)
-    cdef _account(self, Agent agent, double now)
-    @cython.locals(ready=bint)
-    cdef _update_ready(self, Agent agent)
+    cdef inline void _account(self, Agent agent, double now) noexcept
+    @cython.locals(ready=bint, m=Member)
+    cdef inline int _update_ready(self, Agent agent) except -1
     @cython.locals(m=Member)
-    cdef _free(self, Agent agent, double now)
-    cdef _release(self, Agent agent, double now, double rest)
+    cdef int _free(self, Agent agent, double now) except -1
+    cdef int _release(self, Agent agent, double now, double rest) except -1
     @cython.locals(m=Member)
-    cdef _pause(self, Agent agent, double now, str reason)
+    cdef int _pause(self, Agent agent, double now, str reason) except -1
     @cython.locals(q=Queue, s=Stats)
-    cdef _end_wrap(self, Agent agent, double now)
-    cdef _cancel_timer(self, Agent agent)
-    @cython.locals(m=Member, state=int)
-    cdef bint _staffed(self, Queue q, int rule)
+    cdef inline int _end_wrap(self, Agent agent, double now) except -1
+    cdef inline int _cancel_timer(self, Agent agent) except -1
+    cdef bint _staffed(self, Queue q, int rule) noexcept
     @cython.locals(call=Call)
-    cdef _check_empty(self, Queue q, double now)
+    cdef int _check_empty(self, Queue q, double now) except -1
 
-    @cython.locals(timers=Timers)
-    cdef list _poll(self, double now)
-    @cython.locals(at=double, kind=int, agent=Agent, call=Call)
-    cdef _fire(self, Timer timer)
-    @cython.locals(best=Call, call=Call, c=Call, q=Queue)
-    cdef _match(self, double now)
-    @cython.locals(m=Member)
-    cdef bint _has_ready(self, Queue q)
+    @cython.locals(timers=Timers, at=double)
+    cdef long _poll(self, double now) except -1
+    @cython.locals(i=Py_ssize_t)
+    cdef int _act(self, int action, Call call, Agent agent) except -1
+    @cython.locals(kind=int, agent=Agent, call=Call)
+    cdef int _fire(self, int timer, double at) except -1
+    @cython.locals(best=Call, call=Call, q=Queue)
+    cdef int _match(self, double now) except -1
     @cython.locals(q=Queue, m=Member, tier=long)
-    cdef _offer(self, Call call, double now)
-    cdef _ring(self, Call call, Agent agent, double now)
+    cdef int _offer(self, Call call, double now) except -1
+    cdef inline int _ring(self, Call call, Agent agent, double now) except -1
     @cython.locals(strategy=int, best=Member, m=Member, best_score=double, score=double,
-                   tier=long, count=long, weights=double, target=double, rr_last=long)
+                   tier=long, count=long, weights=double, target=double, rr_last=long,
+                   members=list, k=Py_ssize_t, best_k=Py_ssize_t)
     cdef Member _pick(self, Queue q, double now)
-    @cython.locals(q=Queue, m=Member, serving=long, state=int, rate=double, theta=double,
+    @cython.locals(q=Queue, rate=double, theta=double,
                    n=Py_ssize_t, ewt=double, ahead=Py_ssize_t)
-    cdef double _ewt(self, Call call)
+    cdef double _ewt(self, Call call) except? -1
 
     cpdef Agent _agent(self, long agent_id)
     cpdef Queue _queue(self, long queue_id)
     cpdef Call _call(self, long call_id)
 
 
+cdef inline bint _serves(int state) noexcept
+
+@cython.locals(calls=list, call=Call)
+cdef list _waiting(Queue q)
+@cython.locals(n=Py_ssize_t, c=Call)
+cdef Py_ssize_t _place(Call call) except -1
 @cython.locals(i=Py_ssize_t)
-cdef Py_ssize_t _position(list items, object item) except -1
+cdef Py_ssize_t _position(tuple items, object item) except -1
 
 @cython.locals(call=Call)
-cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
+cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
 
-@cython.locals(a=Agent, b=Agent, m_after=bint, b_after=bint)
-cdef bint _better(int strategy, Member m, Member best, long rr_last)
+@cython.locals(i=Py_ssize_t)
+cdef void _add_ready(Queue q, Member m) noexcept
+@cython.locals(i=Py_ssize_t)
+cdef void _remove_ready(Queue q, int order) noexcept
+
+@cython.locals(m_order=int, b_order=int, m=Member, b=Member, m_after=bint, b_after=bint)
+cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best,
+                         long rr_last) except -1
 
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,
@@ -218,8 +237,8 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, timer=Timer, agent=Agent, action=int,
-               actions=list, s=Stats, finished=long)
+               now=double, call=Call, arrival=Call, u=double, gives_up=double, timer=int,
+               agent=Agent, j=Py_ssize_t, action=int, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,
                     str strategy, long seed, double wrap_up, double warmup)

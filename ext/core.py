@@ -1,4 +1,4 @@
-# cython: annotation_typing=False, boundscheck=False, wraparound=False
+# cython: annotation_typing=False, boundscheck=False, wraparound=False, initializedcheck=False
 """Deterministic ACD core: no I/O, no clock (time is an argument), no randomness except
 from the seeded generator passed in.
 
@@ -18,7 +18,9 @@ core.pxd gives Cython the C types; the file stays plain Python and also runs int
 """
 
 import gc
+from array import array
 
+import cython
 from cython.cimports.libc.math import log
 
 INF = float("inf")
@@ -146,76 +148,138 @@ class Rng:
         return int(self.random() * n)
 
 
-class Timer:
-    """Made by Timers.add: `at`, `seq` (timers due at the same instant fire in the order
-    they were set), `kind`, `target`, and `dead` (cancelled: skipped at the top)."""
+NO_TIMER = -1  # an agent or call holding no timer
 
 
 class Timers:
-    """A binary min-heap of timers by (at, seq). Cancelling marks a timer dead."""
+    """A binary min-heap of timers by (at, seq): timers due at the same instant fire in
+    the order they were set. A timer is a slot number, held until the timer fires or is
+    cancelled (cancelling takes it out of the heap). The heap keeps each entry's (at, seq)
+    beside its slot in C arrays, so sifting compares and moves plain numbers."""
 
     def __init__(self):
-        self.heap = []
         self.seq = 0
+        self.size = 0  # timers in the heap: slots in use
+        self.free = 0  # slots in free_slots, ready for reuse
+        # by heap position
+        self.heap_at = array("d", [0.0]) * 16
+        self.heap_seq = array("q", [0]) * 16
+        self.heap_slot = array("i", [0]) * 16
+        # by slot
+        self.kinds = array("i", [0]) * 16
+        self.place = array("i", [0]) * 16  # heap position
+        self.targets = [None] * 16  # the Agent or Call a timer is about
+        self.free_slots = array("i", [0]) * 16
 
-    def add(self, at: float, kind: int, target: object) -> Timer:
+    def add(self, at: float, kind: int, target: object) -> int:
+        if self.free:
+            self.free -= 1
+            slot = self.free_slots[self.free]
+        else:  # slots 0..size-1 are all in use
+            if self.size == len(self.targets):
+                self._grow()
+            slot = self.size
         self.seq += 1
-        timer = Timer.__new__(Timer)  # (no __init__: its arguments would be boxed)
-        timer.at = at
-        timer.seq = self.seq
-        timer.kind = kind
-        timer.target = target
-        timer.dead = False
-        heap = self.heap
-        heap.append(timer)
-        i = len(heap) - 1
-        while i > 0:  # sift up
-            up = (i - 1) >> 1
-            parent = heap[up]
-            if parent.at < at or (parent.at == at and parent.seq < timer.seq):
-                break
-            heap[i] = parent
-            i = up
-        heap[i] = timer
-        return timer
+        self.kinds[slot] = kind
+        self.targets[slot] = target
+        self.size += 1
+        self._sift_up(self.size - 1, at, self.seq, slot)
+        return slot
+
+    def cancel(self, timer: int):
+        """Take the timer out (its holder forgets it: the slot serves other timers)."""
+        self._remove(self.place[timer])
 
     def peek(self) -> float:
-        """When the first live timer falls due (INF when none)."""
-        heap = self.heap
-        while heap:
-            top = heap[0]
-            if not top.dead:
-                return top.at
-            self._pop_top()
-        return INF
+        """When the first timer falls due (INF when none)."""
+        return self.heap_at[0] if self.size else INF
 
-    def pop(self) -> Timer:
-        """The first live timer (call peek() first: it drops dead ones)."""
-        return self._pop_top()
+    def pop(self) -> int:
+        """The first timer. Its slot is free again: read its kind and target before adding
+        a timer."""
+        return self._remove(0)
 
-    def _pop_top(self) -> Timer:
-        heap = self.heap
-        top = heap[0]
-        last = heap.pop()
-        n = len(heap)
-        if n:
-            i = 0
-            while True:  # sift down
-                child = 2 * i + 1
-                if child >= n:
-                    break
-                c = heap[child]
-                if child + 1 < n:
-                    d = heap[child + 1]
-                    if d.at < c.at or (d.at == c.at and d.seq < c.seq):
-                        child += 1
-                        c = d
-                if last.at < c.at or (last.at == c.at and last.seq < c.seq):
-                    break
-                heap[i] = c
-                i = child
-            heap[i] = last
-        return top
+    def _remove(self, i: int) -> int:
+        """Take out the timer at heap position i; the last entry fills the gap."""
+        slot = self.heap_slot[i]
+        self.free_slots[self.free] = slot
+        self.free += 1
+        self.size -= 1
+        n = self.size
+        if i < n:
+            at = self.heap_at[n]
+            seq = self.heap_seq[n]
+            up = (i - 1) >> 1
+            if i > 0 and (
+                at < self.heap_at[up] or (at == self.heap_at[up] and seq < self.heap_seq[up])
+            ):
+                self._sift_up(i, at, seq, self.heap_slot[n])
+            else:
+                self._sift_down(i, at, seq, self.heap_slot[n])
+        return slot
+
+    def _sift_up(self, i: int, at: float, seq: int, slot: int):
+        """Put the entry (at, seq, slot) in the gap at i or above it."""
+        while i > 0:
+            up = (i - 1) >> 1
+            if self.heap_at[up] < at or (self.heap_at[up] == at and self.heap_seq[up] < seq):
+                break
+            self.heap_at[i] = self.heap_at[up]  # the parent moves down
+            self.heap_seq[i] = self.heap_seq[up]
+            self.heap_slot[i] = self.heap_slot[up]
+            self.place[self.heap_slot[i]] = i
+            i = up
+        self.heap_at[i] = at
+        self.heap_seq[i] = seq
+        self.heap_slot[i] = slot
+        self.place[slot] = i
+
+    def _sift_down(self, i: int, at: float, seq: int, slot: int):
+        """Put the entry (at, seq, slot) in the gap at i or below it."""
+        n = self.size
+        while True:
+            child = 2 * i + 1
+            if child >= n:
+                break
+            right = child + 1
+            if right < n and (
+                self.heap_at[right] < self.heap_at[child]
+                or (
+                    self.heap_at[right] == self.heap_at[child]
+                    and self.heap_seq[right] < self.heap_seq[child]
+                )
+            ):
+                child = right
+            if at < self.heap_at[child] or (
+                at == self.heap_at[child] and seq < self.heap_seq[child]
+            ):
+                break
+            self.heap_at[i] = self.heap_at[child]  # the child moves up
+            self.heap_seq[i] = self.heap_seq[child]
+            self.heap_slot[i] = self.heap_slot[child]
+            self.place[self.heap_slot[i]] = i
+            i = child
+        self.heap_at[i] = at
+        self.heap_seq[i] = seq
+        self.heap_slot[i] = slot
+        self.place[slot] = i
+
+    def _grow(self):
+        """Twice the slots (compiled, the arrays are C views: new arrays replace them)."""
+        self.heap_at = _doubled(self.heap_at, "d")
+        self.heap_seq = _doubled(self.heap_seq, "q")
+        self.heap_slot = _doubled(self.heap_slot, "i")
+        self.kinds = _doubled(self.kinds, "i")
+        self.place = _doubled(self.place, "i")
+        self.free_slots = _doubled(self.free_slots, "i")
+        self.targets += [None] * len(self.targets)
+
+
+def _doubled(values: object, typecode: str) -> array:
+    """A copy of `values` (an array, or a C view of one) twice as long."""
+    out = array(typecode, values)
+    out.extend(out)
+    return out
 
 
 STATS_COUNTS = (
@@ -263,7 +327,7 @@ class Agent:
         self.idle_since = now  # when the agent last became free after a call (or logged in)
         self.ready = False  # available and not resting: can be offered a call now
         self.resting = False  # a delay after a rejected or unanswered offer
-        self.timer = None  # wrap-up or rest
+        self.timer = NO_TIMER  # wrap-up or rest
         self.call = None  # ringing, talking, or the last one while wrapping up
         self.member = None  # the membership the current call came through
         self.answered_at = 0.0
@@ -277,6 +341,7 @@ class Agent:
         self.busy_delay = 30.0
         self.no_answer_delay = 10.0
         self.members = []
+        self.alone = (self,)  # a call's ringing agents when it rings just this one (shared)
         # numbers over the interval
         self.offered = 0
         self.answered = 0
@@ -300,6 +365,9 @@ class Member:
         self.talk = 0.0  # seconds talked through this queue (least-talk-time)
 
 
+# (a class directive Cython takes from here, not from core.pxd)
+@cython.freelist(256)  # calls come and go all day: reuse their memory
+@cython.cclass
 class Call:
     """A caller in a queue (made by _new_call)."""
 
@@ -313,11 +381,12 @@ def _new_call(call_id: int, queue: object, priority: int, entered: float, seq: i
     call.seq = seq  # tie-break between calls entering at the same instant
     call.state = WAITING
     call.ready_at = entered  # after a ring timeout the call waits `retry` seconds
-    call.ringing = []  # agents being offered the call
-    call.ring_timer = None
-    call.wait_timer = None
-    call.retry_timer = None
-    call.sim_timer = None  # the simulator's abandon timer
+    call.ringing = ()  # agents being offered the call (a tuple: most offers ring one)
+    call.ring_timer = NO_TIMER
+    call.wait_timer = NO_TIMER
+    call.retry_timer = NO_TIMER
+    call.sim_timer = NO_TIMER  # the simulator's abandon timer
+    call.behind = None  # the next call in the queue's chain
     call.first_position = 0
     call.callback = False
     call.ewt = -1.0  # the estimate given at entry (the simulator scores it)
@@ -339,7 +408,19 @@ class Queue:
         self.join_empty = EMPTY_NEVER
         self.leave_empty = EMPTY_NEVER
         self.members = []
-        self.waiting = []  # in service order: priority, then entry time
+        self.logged_in = 0  # members logged in
+        self.serving = 0  # members logged in and not paused
+        self.ready = 0  # members whose agent is ready
+        # their orders, ascending, in [:ready], and beside each what picking reads: the
+        # member's penalty and its agent's idle_since (which changes only while not ready)
+        self.ready_orders = array("i", [0]) * 8
+        self.ready_penalties = array("l", [0]) * 8
+        self.ready_idle = array("d", [0.0]) * 8
+        # the waiting calls, in service order (priority, then entry time): a chain from
+        # first to last through Call.behind (no list to grow and shrink as calls come and go)
+        self.first = None
+        self.last = None
+        self.length = 0
         self.rr_last = -1  # round-robin memory: order of the member offered last
         self.handle_estimate = 180.0  # seconds of talk and wrap-up, learned from calls
         self.handled = 0
@@ -363,7 +444,11 @@ class Core:
         self.queues = []
         self.calls = {}  # call id -> Call, while it waits or rings
         self.timers = Timers()
+        # Actions for the driver, flat: action, call, agent, action, call... The first
+        # `acted` are new; the driver sets acted to 0 once it has taken them. The list keeps
+        # its length from poll to poll, so recording an action allocates nothing.
         self.actions = []
+        self.acted = 0
         self.rng = rng if rng is not None else Rng(0)
         self.ready_count = 0  # agents that can be offered a call now
         self.waiting_count = 0
@@ -429,11 +514,22 @@ class Core:
         for m in q.members:
             if m.agent is agent:  # already a member: update it
                 m.penalty, m.level, m.weight = penalty, level, weight
+                if agent.ready:
+                    _remove_ready(q, m.order)
+                    _add_ready(q, m)
                 return
         m = Member(q, agent, penalty, level, weight)
         m.order = len(q.members)
         q.members.append(m)
         agent.members.append(m)
+        if m.order == len(q.ready_orders):
+            q.ready_orders = _doubled(q.ready_orders, "i")
+            q.ready_penalties = _doubled(q.ready_penalties, "l")
+            q.ready_idle = _doubled(q.ready_idle, "d")
+        if agent.ready:
+            _add_ready(q, m)
+        q.logged_in += agent.state != LOGGED_OUT
+        q.serving += _serves(agent.state)
 
     def remove_member(self, queue_id: int, agent_id: int, now: float):
         q = self._queue(queue_id)
@@ -445,8 +541,14 @@ class Core:
             raise AcdError(f"agent {agent.name} is not a member of queue {q.name}")
         q.members.remove(m)
         agent.members.remove(m)
-        for i, other in enumerate(q.members):
+        q.logged_in -= agent.state != LOGGED_OUT
+        q.serving -= _serves(agent.state)
+        q.ready = 0
+        for i in range(len(q.members)):
+            other = q.members[i]
             other.order = i
+            if other.agent.ready:
+                _add_ready(q, other)
         if agent.call is not None and agent.call.queue is q and agent.state == RESERVED:
             self._withdraw(agent.call, agent, now)
         self._check_empty(q, now)
@@ -502,7 +604,7 @@ class Core:
         call = self._enqueue(self._queue(queue_id), now, priority)
         if call is None:
             q = self.queues[queue_id]
-            return REFUSED_FULL if q.max_len and len(q.waiting) >= q.max_len else REFUSED_EMPTY
+            return REFUSED_FULL if q.max_len and q.length >= q.max_len else REFUSED_EMPTY
         return call.id
 
     def abandon(self, call_id: int, now: float):
@@ -550,8 +652,13 @@ class Core:
         """Fire what fell due, match waiting calls to free agents, and return the actions
         for the driver as (action, call id, agent id) tuples."""
         out = []
-        for action, call, agent in self._poll(now) or ():
-            out.append((action, -1 if call is None else call.id, -1 if agent is None else agent.id))
+        actions = self.actions
+        for i in range(0, 3 * self._poll(now), 3):
+            call, agent = actions[i + 1], actions[i + 2]
+            out.append(
+                (actions[i], -1 if call is None else call.id, -1 if agent is None else agent.id)
+            )
+        self.acted = 0
         return out
 
     def next_due(self) -> float:
@@ -562,7 +669,7 @@ class Core:
 
     def position(self, call_id: int) -> int:
         call = self._call(call_id)
-        return _position(call.queue.waiting, call)
+        return _place(call)
 
     def ewt(self, call_id: int) -> float:
         """Estimated seconds until the call is answered (INF when nobody serves it)."""
@@ -574,12 +681,12 @@ class Core:
             "queue": call.queue.id, "priority": call.priority, "entered": call.entered,
             "state": ("waiting", "ringing")[call.state],
             "ringing": [agent.id for agent in call.ringing],
-            "position": _position(call.queue.waiting, call),
+            "position": _place(call),
             "first_position": call.first_position, "callback": call.callback,
         }  # fmt: skip
 
     def waiting(self, queue_id: int) -> list:
-        return [call.id for call in self._queue(queue_id).waiting]
+        return [call.id for call in _waiting(self._queue(queue_id))]
 
     def agent_state(self, agent_id: int) -> tuple:
         """(state name, since, pause reason, call id or -1)"""
@@ -609,10 +716,10 @@ class Core:
             busy += agent.t_ringing + agent.t_talking + agent.t_wrapping
             staffed += agent.t_available + agent.t_ringing + agent.t_talking + agent.t_wrapping
         longest = 0.0
-        for call in q.waiting:
+        for call in _waiting(q):
             longest = max(longest, now - call.entered)
         return {
-            "since": s.since, "waiting": len(q.waiting), "longest_wait": longest,
+            "since": s.since, "waiting": q.length, "longest_wait": longest,
             "offered": s.offered, "answered": s.answered, "abandoned": s.abandoned,
             "short_abandoned": s.short_abandoned, "timed_out": s.timed_out,
             "left_empty": s.left_empty, "refused": s.refused, "callbacks": s.callbacks,
@@ -656,7 +763,7 @@ class Core:
     # -- internals: calls ------------------------------------------------------------------
 
     def _enqueue(self, q: Queue, now: float, priority: int) -> Call:
-        if (q.max_len and len(q.waiting) >= q.max_len) or (
+        if (q.max_len and q.length >= q.max_len) or (
             q.join_empty and not self._staffed(q, q.join_empty)
         ):
             q.stats.refused += 1
@@ -664,12 +771,27 @@ class Core:
         self.seq += 1
         call = _new_call(self.next_call, q, priority, now, self.seq)
         self.next_call += 1
-        waiting = q.waiting
-        i = len(waiting)
-        while i > 0 and waiting[i - 1].priority < priority:
-            i -= 1
-        waiting.insert(i, call)
-        call.first_position = i + 1
+        if q.last is None or q.last.priority >= priority:  # at the end, as a rule
+            call.first_position = q.length + 1
+            if q.last is None:
+                q.first = call
+            else:
+                q.last.behind = call
+            q.last = call
+        else:  # behind the calls of its priority and higher
+            ahead = None
+            behind = q.first
+            call.first_position = 1
+            while behind.priority >= priority:
+                ahead = behind
+                behind = behind.behind
+                call.first_position += 1
+            call.behind = behind
+            if ahead is None:
+                q.first = call
+            else:
+                ahead.behind = call
+        q.length += 1
         self.calls[call.id] = call
         self.waiting_count += 1
         q.stats.offered += 1
@@ -679,21 +801,42 @@ class Core:
 
     def _leave(self, call: Call):
         """Out of the queue (answered, abandoned, timed out, left)."""
-        del call.queue.waiting[_position(call.queue.waiting, call) - 1]
+        q = call.queue
+        ahead = None
+        c = q.first
+        while c is not call:
+            if c is None:
+                raise AcdError("not in the list")
+            ahead = c
+            c = c.behind
+        if ahead is None:
+            q.first = call.behind
+        else:
+            ahead.behind = call.behind
+        if q.last is call:
+            q.last = ahead
+        call.behind = None
+        q.length -= 1
         del self.calls[call.id]
         self.waiting_count -= 1
-        for timer in (call.ring_timer, call.wait_timer, call.retry_timer):
-            if timer is not None:
-                timer.dead = True
-        call.ring_timer = call.wait_timer = call.retry_timer = None
+        timers = self.timers
+        if call.ring_timer != NO_TIMER:
+            timers.cancel(call.ring_timer)
+            call.ring_timer = NO_TIMER
+        if call.wait_timer != NO_TIMER:
+            timers.cancel(call.wait_timer)
+            call.wait_timer = NO_TIMER
+        if call.retry_timer != NO_TIMER:
+            timers.cancel(call.retry_timer)
+            call.retry_timer = NO_TIMER
 
     def _answer(self, call: Call, agent: Agent, now: float):
         q = call.queue
         for other in call.ringing:
             if other is not agent:
-                self.actions.append((CANCEL, call, other))
+                self._act(CANCEL, call, other)
                 self._release(other, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = ANSWERED
         wait = now - call.entered
@@ -718,9 +861,9 @@ class Core:
     def _abandon(self, call: Call, now: float):
         q = call.queue
         for agent in call.ringing:
-            self.actions.append((CANCEL, call, agent))
+            self._act(CANCEL, call, agent)
             self._release(agent, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = GONE
         wait = now - call.entered
@@ -742,9 +885,9 @@ class Core:
         """The queue lets go of a call (maximum wait, nobody left to serve it)."""
         q = call.queue
         for agent in call.ringing:
-            self.actions.append((CANCEL, call, agent))
+            self._act(CANCEL, call, agent)
             self._release(agent, now, 0.0)
-        call.ringing = []
+        call.ringing = ()
         self._leave(call)
         call.state = GONE
         if action == TIMEOUT:
@@ -752,7 +895,7 @@ class Core:
         else:
             q.stats.left_empty += 1
         self._exposed(q, now - call.entered, 0.0)
-        self.actions.append((action, call, None))
+        self._act(action, call, None)
 
     def _offered(self, call_id: int, agent_id: int) -> tuple:
         call = self._call(call_id)
@@ -763,11 +906,12 @@ class Core:
 
     def _unring(self, call: Call, agent: Agent, now: float, rest: float):
         """One agent stops ringing with the call; with nobody left ringing it waits."""
-        del call.ringing[_position(call.ringing, agent) - 1]
+        i = _position(call.ringing, agent)
+        call.ringing = call.ringing[: i - 1] + call.ringing[i:]
         if not call.ringing:
-            if call.ring_timer is not None:
-                call.ring_timer.dead = True
-                call.ring_timer = None
+            if call.ring_timer != NO_TIMER:
+                self.timers.cancel(call.ring_timer)
+                call.ring_timer = NO_TIMER
             if call.state == RINGING:
                 call.state = WAITING
         self._release(agent, now, rest)  # (may drop the call: the queue may be empty now)
@@ -779,7 +923,7 @@ class Core:
             agent.no_answers = 0
             self._unring(call, agent, now, 0.0)
             self._pause(agent, now, AUTOPAUSE_REASON)
-            self.actions.append((AUTOPAUSE, None, agent))
+            self._act(AUTOPAUSE, None, agent)
         else:
             self._unring(call, agent, now, agent.no_answer_delay)
 
@@ -791,7 +935,7 @@ class Core:
 
     def _withdraw(self, call: Call, agent: Agent, now: float):
         """Stop offering a call to one agent (logging out, removed from the queue)."""
-        self.actions.append((CANCEL, call, agent))
+        self._act(CANCEL, call, agent)
         self._unring(call, agent, now, 0.0)
 
     def _hangup(self, agent: Agent, now: float):
@@ -821,8 +965,16 @@ class Core:
 
     def _set(self, agent: Agent, state: int, now: float):
         self._account(agent, now)
+        old = agent.state
         agent.state = state
         agent.since = now
+        if old != state and (  # logging in or out, pausing or unpausing
+            old in (LOGGED_OUT, PAUSED) or state in (LOGGED_OUT, PAUSED)
+        ):
+            for m in agent.members:
+                q = m.queue
+                q.logged_in += (state != LOGGED_OUT) - (old != LOGGED_OUT)
+                q.serving += _serves(state) - _serves(old)
         self._update_ready(agent)
 
     def _account(self, agent: Agent, now: float):
@@ -848,6 +1000,11 @@ class Core:
         if ready != agent.ready:
             agent.ready = ready
             self.ready_count += 1 if ready else -1
+            for m in agent.members:
+                if ready:
+                    _add_ready(m.queue, m)
+                else:
+                    _remove_ready(m.queue, m.order)
 
     def _free(self, agent: Agent, now: float):
         """The agent's call (and wrap-up) ended: available, or what they asked for."""
@@ -875,28 +1032,26 @@ class Core:
         agent.call = None
         if agent.pause_pending or agent.logout_pending:
             self._free(agent, now)
-            return
-        if rest > 0:
-            agent.resting = True
-            self._cancel_timer(agent)
-            agent.timer = self.timers.add(now + rest, T_REST, agent)
-        self._set(agent, AVAILABLE, now)
+        else:
+            if rest > 0:
+                agent.resting = True
+                self._cancel_timer(agent)
+                agent.timer = self.timers.add(now + rest, T_REST, agent)
+            self._set(agent, AVAILABLE, now)
 
     def _pause(self, agent: Agent, now: float, reason: str):
         agent.pause_reason = reason
-        if agent.state == PAUSED:
-            return
         if agent.state in (RESERVED, ON_CALL):
             agent.pause_pending = True
-            return
-        self._end_wrap(agent, now)
-        self._cancel_timer(agent)
-        agent.resting = False
-        agent.call = None
-        agent.member = None
-        self._set(agent, PAUSED, now)
-        for m in agent.members:
-            self._check_empty(m.queue, now)
+        elif agent.state != PAUSED:
+            self._end_wrap(agent, now)
+            self._cancel_timer(agent)
+            agent.resting = False
+            agent.call = None
+            agent.member = None
+            self._set(agent, PAUSED, now)
+            for m in agent.members:
+                self._check_empty(m.queue, now)
 
     def _end_wrap(self, agent: Agent, now: float):
         if agent.state == WRAP_UP:
@@ -907,61 +1062,68 @@ class Core:
             self._cancel_timer(agent)
 
     def _cancel_timer(self, agent: Agent):
-        if agent.timer is not None:
-            agent.timer.dead = True
-            agent.timer = None
+        if agent.timer != NO_TIMER:
+            self.timers.cancel(agent.timer)
+            agent.timer = NO_TIMER
 
     def _staffed(self, q: Queue, rule: int) -> bool:
-        for m in q.members:
-            state = m.agent.state
-            if state != LOGGED_OUT and (rule == EMPTY_NO_AGENTS or state != PAUSED):
-                return True
-        return False
+        return (q.logged_in if rule == EMPTY_NO_AGENTS else q.serving) > 0
 
     def _check_empty(self, q: Queue, now: float):
-        if q.leave_empty and q.waiting and not self._staffed(q, q.leave_empty):
-            for call in list(q.waiting):
+        if q.leave_empty and q.length and not self._staffed(q, q.leave_empty):
+            for call in _waiting(q):
                 self._drop(call, now, LEAVE_EMPTY)
 
     # -- internals: time and matching --------------------------------------------------------
 
-    def _poll(self, now: float) -> list:
+    def _poll(self, now: float) -> int:
+        """Fire what fell due and match: how many actions the driver has to take."""
         timers = self.timers
-        while timers.peek() <= now:
-            self._fire(timers.pop())
+        at = timers.peek()
+        while at <= now:
+            self._fire(timers.pop(), at)
+            at = timers.peek()
         if self.ready_count > 0 and self.waiting_count > 0:
             self._match(now)
-        actions = self.actions
-        if not actions:
-            return None
-        self.actions = []
-        return actions
+        return self.acted
 
-    def _fire(self, timer: Timer):
-        at = timer.at
-        kind = timer.kind
+    def _act(self, action: int, call: Call, agent: Agent):
+        """Record an action for the driver (see Core.actions)."""
+        i = 3 * self.acted
+        if i == len(self.actions):
+            self.actions.extend((action, call, agent))
+        else:
+            self.actions[i] = action
+            self.actions[i + 1] = call
+            self.actions[i + 2] = agent
+        self.acted += 1
+
+    def _fire(self, timer: int, at: float):
+        kind = self.timers.kinds[timer]
+        target = self.timers.targets[timer]
         if kind == T_WRAP:
-            agent = timer.target
-            agent.timer = None
+            agent = target
+            agent.timer = NO_TIMER
             self._free(agent, at)
         elif kind == T_REST:
-            agent = timer.target
-            agent.timer = None
+            agent = target
+            agent.timer = NO_TIMER
             agent.resting = False
             self._update_ready(agent)
         elif kind == T_RING:
-            call = timer.target
-            call.ring_timer = None
+            call = target
+            call.ring_timer = NO_TIMER
             while call.ringing:  # (an auto-pause may empty the queue and drop the call)
                 agent = call.ringing[0]
-                self.actions.append((RING_TIMEOUT, call, agent))
+                self._act(RING_TIMEOUT, call, agent)
                 self._rang_out(call, agent, at)
             self._after_ring(call, at)
         elif kind == T_RETRY:
-            timer.target.retry_timer = None
+            call = target
+            call.retry_timer = NO_TIMER
         elif kind == T_MAX_WAIT:
-            call = timer.target
-            call.wait_timer = None
+            call = target
+            call.wait_timer = NO_TIMER
             self._drop(call, at, TIMEOUT)
 
     def _match(self, now: float):
@@ -970,13 +1132,9 @@ class Core:
         while self.ready_count > 0:
             best = None
             for q in self.queues:
-                if not q.waiting:
-                    continue
-                call = None
-                for c in q.waiting:
-                    if c.state == WAITING and c.ready_at <= now:
-                        call = c
-                        break
+                call = q.first
+                while call is not None and (call.state != WAITING or call.ready_at > now):
+                    call = call.behind
                 if call is None:
                     continue
                 if best is not None and (
@@ -987,14 +1145,11 @@ class Core:
                     ))
                 ):  # fmt: skip
                     continue
-                if self._has_ready(q):
+                if q.ready > 0:
                     best = call
             if best is None:
-                return
+                break
             self._offer(best, now)
-
-    def _has_ready(self, q: Queue) -> bool:
-        return any(m.agent.ready for m in q.members)
 
     def _offer(self, call: Call, now: float):
         q = call.queue
@@ -1013,52 +1168,57 @@ class Core:
             call.ring_timer = self.timers.add(now + q.ring_timeout, T_RING, call)
 
     def _ring(self, call: Call, agent: Agent, now: float):
-        call.ringing.append(agent)
+        call.ringing = call.ringing + agent.alone if call.ringing else agent.alone
         agent.call = call
         agent.offered += 1
         self._set(agent, RESERVED, now)
-        self.actions.append((OFFER, call, agent))
+        self._act(OFFER, call, agent)
 
     def _pick(self, q: Queue, now: float) -> Member:
         """The free member the queue's strategy ranks first; lower penalty tiers first
-        (except for skills, whose score weighs the penalty)."""
+        (except for skills, whose score weighs the penalty). Ready members are visited in
+        member order, so ties go to the first."""
         strategy = q.strategy
         best = None
+        members = q.members
         if strategy == SKILLS:
             best_score = -1.0
-            for m in q.members:
-                if m.agent.ready:
-                    score = (
-                        m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
-                        / (1.0 + m.penalty)
-                    )  # fmt: skip
-                    if score > best_score:
-                        best, best_score = m, score
+            for k in range(q.ready):
+                m = members[q.ready_orders[k]]
+                score = (
+                    m.level * (1.0 + (now - m.agent.idle_since) / IDLE_SCALE)
+                    / (1.0 + m.penalty)
+                )  # fmt: skip
+                if score > best_score:
+                    best, best_score = m, score
             return best
         if strategy != RANDOM and strategy != WEIGHTED_RANDOM:
             rr_last = q.rr_last
-            for m in q.members:
-                if m.agent.ready and (
-                    best is None or m.penalty < best.penalty
-                    or (m.penalty == best.penalty and _better(strategy, m, best, rr_last))
-                ):  # fmt: skip
-                    best = m
+            best_k = 0
+            for k in range(1, q.ready):
+                if q.ready_penalties[k] < q.ready_penalties[best_k] or (
+                    q.ready_penalties[k] == q.ready_penalties[best_k]
+                    and _better(strategy, q, k, best_k, rr_last)
+                ):
+                    best_k = k
+            best = members[q.ready_orders[best_k]]
             if strategy == ROUND_ROBIN:
                 q.rr_last = best.order
             return best
         tier = -1
         count = 0
         weights = 0.0
-        for m in q.members:
-            if m.agent.ready:
-                if tier < 0 or m.penalty < tier:
-                    tier, count, weights = m.penalty, 0, 0.0
-                if m.penalty == tier:
-                    count += 1
-                    weights += m.weight
+        for k in range(q.ready):
+            m = members[q.ready_orders[k]]
+            if tier < 0 or m.penalty < tier:
+                tier, count, weights = m.penalty, 0, 0.0
+            if m.penalty == tier:
+                count += 1
+                weights += m.weight
         target = self.rng.random() * (weights if strategy == WEIGHTED_RANDOM else count)
-        for m in q.members:
-            if m.agent.ready and m.penalty == tier:
+        for k in range(q.ready):
+            m = members[q.ready_orders[k]]
+            if m.penalty == tier:
                 best = m
                 target -= m.weight if strategy == WEIGHTED_RANDOM else 1.0
                 if target < 0:
@@ -1070,16 +1230,11 @@ class Core:
         are busy: n services at rate s/handle, each sped up by the callers ahead who
         give up (their rate learned from the queue's abandons)."""
         q = call.queue
-        serving = 0
-        for m in q.members:
-            state = m.agent.state
-            if state != LOGGED_OUT and state != PAUSED:
-                serving += 1
-        if serving == 0:
+        if q.serving == 0:
             return INF
-        rate = serving / q.handle_estimate
+        rate = q.serving / q.handle_estimate
         theta = q.abandon_weight / q.wait_exposure if q.wait_exposure > 0 else 0.0
-        n = _position(q.waiting, call)
+        n = _place(call)
         ewt = 0.0
         for ahead in range(n):
             ewt += 1.0 / (rate + ahead * theta)
@@ -1104,7 +1259,34 @@ class Core:
         return call
 
 
-def _position(items: list, item: object) -> int:
+def _serves(state: int) -> bool:
+    """Does an agent in this state serve their queues (logged in, not paused)?"""
+    return state != LOGGED_OUT and state != PAUSED
+
+
+def _waiting(q: Queue) -> list:
+    """The queue's waiting calls, in service order."""
+    calls = []
+    call = q.first
+    while call is not None:
+        calls.append(call)
+        call = call.behind
+    return calls
+
+
+def _place(call: Call) -> int:
+    """1-based position of a waiting call in its queue."""
+    n = 1
+    c = call.queue.first
+    while c is not call:
+        if c is None:
+            raise AcdError("not in the list")
+        n += 1
+        c = c.behind
+    return n
+
+
+def _position(items: tuple, item: object) -> int:
     """1-based position of `item` in `items` (by identity: no comparisons)."""
     for i in range(len(items)):
         if items[i] is item:
@@ -1112,24 +1294,51 @@ def _position(items: list, item: object) -> int:
     raise AcdError("not in the list")
 
 
-def _better(strategy: int, m: Member, best: Member, rr_last: int) -> bool:
-    """Does free member m rank before `best` (same penalty tier)?"""
-    a = m.agent
-    b = best.agent
+def _add_ready(q: Queue, m: Member):
+    """The member's agent is ready: into the queue's ready orders (ascending)."""
+    i = q.ready
+    while i > 0 and q.ready_orders[i - 1] > m.order:
+        q.ready_orders[i] = q.ready_orders[i - 1]
+        q.ready_penalties[i] = q.ready_penalties[i - 1]
+        q.ready_idle[i] = q.ready_idle[i - 1]
+        i -= 1
+    q.ready_orders[i] = m.order
+    q.ready_penalties[i] = m.penalty
+    q.ready_idle[i] = m.agent.idle_since
+    q.ready += 1
+
+
+def _remove_ready(q: Queue, order: int):
+    """The member at `order` is no longer ready."""
+    i = 0
+    while q.ready_orders[i] != order:
+        i += 1
+    q.ready -= 1
+    while i < q.ready:
+        q.ready_orders[i] = q.ready_orders[i + 1]
+        q.ready_penalties[i] = q.ready_penalties[i + 1]
+        q.ready_idle[i] = q.ready_idle[i + 1]
+        i += 1
+
+
+def _better(strategy: int, q: Queue, k: int, best: int, rr_last: int) -> bool:
+    """Does the k-th ready member rank before the `best`-th (same penalty tier)?"""
     if strategy == LONGEST_IDLE:
-        return a.idle_since < b.idle_since
+        return q.ready_idle[k] < q.ready_idle[best]
+    m_order, b_order = q.ready_orders[k], q.ready_orders[best]
     if strategy == FEWEST_CALLS:
-        return m.calls < best.calls or (m.calls == best.calls and a.idle_since < b.idle_since)
+        m, b = q.members[m_order], q.members[b_order]
+        return m.calls < b.calls or (m.calls == b.calls and q.ready_idle[k] < q.ready_idle[best])
     if strategy == LEAST_TALK_TIME:
-        return m.talk < best.talk or (m.talk == best.talk and a.idle_since < b.idle_since)
+        m, b = q.members[m_order], q.members[b_order]
+        return m.talk < b.talk or (m.talk == b.talk and q.ready_idle[k] < q.ready_idle[best])
     if strategy == ROUND_ROBIN:
         # members after the one offered last come first, in order, then wrap around
-        m_after = m.order > rr_last
-        b_after = best.order > rr_last
+        m_after = m_order > rr_last
+        b_after = b_order > rr_last
         if m_after != b_after:
             return m_after
-        return m.order < best.order
-    return m.order < best.order  # linear (members are visited in order: keeps the first)
+    return m_order < b_order  # then (and for linear) member order
 
 
 # -- the simulator ---------------------------------------------------------------------------
@@ -1193,39 +1402,47 @@ def _simulate(
             now = tc
         if now == INF:
             break
+        arrival = None
         if now == ta:
             arrived += 1
             if arrived == first_counted + 1:
                 core.roll_interval(now)
                 counted_from = now
             next_arrival = now + rng.exponential(gap)
-            call = core._enqueue(q, now, 0)
-            if patience > 0:
-                call.sim_timer = own.add(now + rng.exponential(patience), T_SIM_ABANDON, call)
+            arrival = core._enqueue(q, now, 0)
+            if patience > 0:  # drawn now, turned into a patience only if the caller waits
+                u = rng.random()
         elif now == ts:
             timer = own.pop()
-            if timer.kind == T_SIM_HANGUP:
-                core._hangup(timer.target, now)
+            if own.kinds[timer] == T_SIM_HANGUP:
+                core._hangup(own.targets[timer], now)
             else:
-                call = timer.target
-                call.sim_timer = None
+                call = own.targets[timer]
+                call.sim_timer = NO_TIMER
                 core._abandon(call, now)
-        actions = core._poll(now)
-        while actions is not None:
-            for action, call, agent in actions:
-                if action != OFFER or call.state != RINGING:
-                    continue
-                core._answer(call, agent, now)
-                own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
-                if call.sim_timer is not None:
-                    call.sim_timer.dead = True
-                    call.sim_timer = None  # (no cycle between the call and its timer)
-                if call.ewt >= 0:
-                    ewt_error += abs(now - call.entered - call.ewt)
-                    ewt_calls += 1
-            actions = core._poll(now)
-        if now == ta and arrived > first_counted and call.state == WAITING:
-            call.ewt = core._ewt(call)  # the caller waits: what they would be told
+        while core._poll(now):
+            j = 0
+            while j < core.acted:  # (answering may add actions: taken too)
+                action = core.actions[3 * j]
+                call = core.actions[3 * j + 1]
+                if action == OFFER and call.state == RINGING:
+                    agent = core.actions[3 * j + 2]
+                    core._answer(call, agent, now)
+                    own.add(now + rng.exponential(aht), T_SIM_HANGUP, agent)
+                    if call.sim_timer != NO_TIMER:
+                        own.cancel(call.sim_timer)
+                        call.sim_timer = NO_TIMER
+                    if call.ewt >= 0:
+                        ewt_error += abs(now - call.entered - call.ewt)
+                        ewt_calls += 1
+                j += 1
+            core.acted = 0
+        if arrival is not None and arrival.state == WAITING:  # (answered: no abandon timer)
+            if patience > 0:  # (as rng.exponential(patience) would have it)
+                gives_up = now + -patience * log(1.0 - u)
+                arrival.sim_timer = own.add(gives_up, T_SIM_ABANDON, arrival)
+            if arrived > first_counted:
+                arrival.ewt = core._ewt(arrival)  # what the caller would be told
         if now == ta and arrived == calls:  # occupancy over the arrival period
             counted_until = now
             for agent in core.agents:

@@ -391,6 +391,15 @@ def _check_invariants(core):
             assert agent in core.call_info(call)["ringing"]
         ready += core.agents[agent].ready
     assert ready == core.ready_count
+    for q in core.queues:
+        ready = [m for m in q.members if m.agent.ready]
+        assert list(q.ready_orders[: q.ready]) == [m.order for m in ready]
+        assert list(q.ready_penalties[: q.ready]) == [m.penalty for m in ready]
+        assert list(q.ready_idle[: q.ready]) == [m.agent.idle_since for m in ready]
+        states = [m.agent.state for m in q.members]
+        off, paused = tongdai.acdcore.LOGGED_OUT, tongdai.acdcore.PAUSED
+        assert q.logged_in == sum(s != off for s in states)
+        assert q.serving == sum(s not in (off, paused) for s in states)
     for call in core.calls:
         info = core.call_info(call)
         assert (info["state"] == "ringing") == bool(info["ringing"])
