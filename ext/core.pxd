@@ -150,12 +150,14 @@ cdef class Core:
     cdef Call _enqueue(self, Queue q, double now, long priority)
     @cython.locals(q=Queue, ahead=Call, c=Call, timers=Timers)
     cdef int _leave(self, Call call) except -1
-    @cython.locals(other=Agent, wait=double, s=Stats, m=Member, q=Queue)
+    @cython.locals(ringing=tuple, agent=Agent)
+    cdef int _let_go(self, Call call, double now, int state, Agent keep) except -1
+    @cython.locals(wait=double, s=Stats, m=Member, q=Queue)
     cdef int _answer(self, Call call, Agent agent, double now) except -1
-    @cython.locals(agent=Agent, wait=double, short=bint, s=Stats, q=Queue)
+    @cython.locals(wait=double, short=bint, s=Stats, q=Queue)
     cdef int _abandon(self, Call call, double now) except -1
     cdef inline void _exposed(self, Queue q, double wait, double abandoned) noexcept
-    @cython.locals(agent=Agent, s=Stats, q=Queue)
+    @cython.locals(s=Stats, q=Queue)
     cdef int _drop(self, Call call, double now, int action) except -1
     @cython.locals(i=Py_ssize_t)
     cdef int _unring(self, Call call, Agent agent, double now, double rest) except -1

@@ -830,15 +830,22 @@ class Core:
             timers.cancel(call.retry_timer)
             call.retry_timer = NO_TIMER
 
-    def _answer(self, call: Call, agent: Agent, now: float):
-        q = call.queue
-        for other in call.ringing:
-            if other is not agent:
-                self._act(CANCEL, call, other)
-                self._release(other, now, 0.0)
+    def _let_go(self, call: Call, now: float, state: int, keep: Agent):
+        """Take the call out of its queue, then stop ringing its agents (but `keep`, who
+        answered). In that order: an agent whose release empties the queue (a pause
+        asked for while ringing, and a leave-empty rule) must not drop it again."""
+        ringing = call.ringing
         call.ringing = ()
         self._leave(call)
-        call.state = ANSWERED
+        call.state = state
+        for agent in ringing:
+            if agent is not keep:
+                self._act(CANCEL, call, agent)
+                self._release(agent, now, 0.0)
+
+    def _answer(self, call: Call, agent: Agent, now: float):
+        q = call.queue
+        self._let_go(call, now, ANSWERED, agent)
         wait = now - call.entered
         s = q.stats
         s.answered += 1
@@ -860,12 +867,7 @@ class Core:
 
     def _abandon(self, call: Call, now: float):
         q = call.queue
-        for agent in call.ringing:
-            self._act(CANCEL, call, agent)
-            self._release(agent, now, 0.0)
-        call.ringing = ()
-        self._leave(call)
-        call.state = GONE
+        self._let_go(call, now, GONE, None)
         wait = now - call.entered
         short = wait < q.short_abandon
         s = q.stats
@@ -884,12 +886,7 @@ class Core:
     def _drop(self, call: Call, now: float, action: int):
         """The queue lets go of a call (maximum wait, nobody left to serve it)."""
         q = call.queue
-        for agent in call.ringing:
-            self._act(CANCEL, call, agent)
-            self._release(agent, now, 0.0)
-        call.ringing = ()
-        self._leave(call)
-        call.state = GONE
+        self._let_go(call, now, GONE, None)
         if action == TIMEOUT:
             q.stats.timed_out += 1
         else:

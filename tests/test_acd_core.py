@@ -443,3 +443,18 @@ def test_simulator_agrees_with_erlang_c_and_erlang_a():
         assert mean["asa"] == pytest.approx(want.asa, rel=0.06)
         assert mean["abandon_rate"] == pytest.approx(want.abandon_rate, abs=0.005)
         assert mean["occupancy"] == pytest.approx(want.occupancy, abs=0.01)
+
+
+def test_abandon_while_ringing_an_agent_whose_pause_empties_the_queue(acd):
+    # The release of the ringing agent (paused on release) empties the queue: the
+    # abandoned call must not be let go of twice.
+    core = hotline(acd, agents=1, leave_empty="no-ready-agents")
+    call = core.enqueue(0, 0.0)
+    other = core.enqueue(0, 0.0)
+    assert offers(acd, core, 0.0) == [(call, 0)]
+    core.pause(0, 1.0, "lunch")  # pending: the phone rings
+    core.abandon(call, 2.0)
+    assert named(acd, core.poll(2.0)) == [("cancel", call, 0), ("leave-empty", other, -1)]
+    assert core.agent_state(0)[:3] == ("paused", 2.0, "lunch")
+    n = core.queue_numbers(0, 2.0)
+    assert (n["abandoned"], n["left_empty"], n["waiting"]) == (1, 1, 0)
