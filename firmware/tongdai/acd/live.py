@@ -84,7 +84,9 @@ class LiveAcd:
         agents' login and pause (the CLI changes them there)."""
         now = self.now()
         core = self.core
-        for q in store.list_queues(self.db):
+        queues = store.list_queues(self.db)
+        agents = store.list_agents(self.db)
+        for q in queues:
             options = {name: getattr(q, name) for name in store.CORE_OPTIONS}
             if q.name not in self.queues:
                 self.queues[q.name] = core.add_queue(q.name, q.strategy, now, **options)
@@ -92,10 +94,10 @@ class LiveAcd:
             else:
                 core.configure_queue(self.queues[q.name], q.strategy, **options)
             self.config[q.name] = q
-        gone = set(self.config) - {q.name for q in store.list_queues(self.db)}
+        gone = set(self.config) - {q.name for q in queues}
         for name in gone:  # deleted: nobody new joins; its members leave it below
             del self.config[name]
-        for a in store.list_agents(self.db):
+        for a in agents:
             info = self.agents.get(a.number)
             options = {name: getattr(a, name) for name in store.AGENT_OPTIONS}
             if info is None:
@@ -107,7 +109,7 @@ class LiveAcd:
                 core.configure_agent(info.id, **options)
                 info.name, info.trunk = a.name, a.trunk
             self._follow_state(info, a.logged_in, a.pause_reason)
-        known = {a.number for a in store.list_agents(self.db)}
+        known = {a.number for a in agents}
         for number, info in self.agents.items():
             if number not in known and core.agent_state(info.id)[0] != "logged-out":
                 self._apply(info, False, "", by="deleted")

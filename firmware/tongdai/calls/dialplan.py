@@ -96,10 +96,10 @@ class Dialplan:
         self.queues = QueueApp(
             switch, acd, db, prompts, trunks=self.trunks, contacts=contacts,
             caller_id=self.caller_id, flow_header=FLOW_HEADER, converse=self.converse,
-            next_record=self._next_record, music=HOLD_MUSIC,
+            next_record=self._next_record, route_extension=self._overflow_to_extension,
+            music=HOLD_MUSIC,
             whisper_dir=sounds_dir / "whispers", rate=prompts.rate,
         )  # fmt: skip
-        self.queues.route_extension = self._overflow_to_extension
 
     def say(self, *parts: str | int) -> list[str]:
         """Prompt files for the parts, in the box's language (see Prompts.sentence)."""

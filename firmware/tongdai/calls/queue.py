@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class QueueApp:
         flow_header: str,
         converse: Callable[..., Awaitable[None]],
         next_record: Callable[..., cdrs.Cdr],
+        route_extension: Callable[..., Awaitable[None]],
         music: str,
         whisper_dir: Path,
         rate: int,
@@ -98,6 +100,7 @@ class QueueApp:
         self.flow_header = flow_header
         self.converse = converse  # Dialplan.converse: talk, transfers, recording
         self.next_record = next_record
+        self.route_extension = route_extension  # (channel, records, number): overflow
         self.music = music
         self.whisper_dir = whisper_dir
         self.rate = rate
@@ -244,8 +247,7 @@ class QueueApp:
                 return
             result = await dial(
                 self.switch, caller, targets,
-                caller_id=trunk.identity(number, shown) if trunk else self.caller_id(number,
-                                                                                     shown),
+                caller_id=(trunk.identity if trunk else self.caller_id)(number, shown),
                 timeout=cfg.ring_timeout + 5 if cfg.ring_timeout else NO_LIMIT_RING,
                 auth=auth, ringback=False,
                 on_leg=(lambda leg: self.trunks.carry(trunk, leg, claim)) if trunk else None,
@@ -398,7 +400,8 @@ class QueueApp:
         """The queue's display name spoken (made once per name and language)."""
         text = cfg.display or cfg.name
         lang = cfg.language or self.prompts.default_lang
-        name = f"{cfg.name}-{abs(hash((text, lang))) % 10**8}.wav"
+        digest = hashlib.sha256(f"{lang}|{text}".encode()).hexdigest()[:12]
+        name = f"{cfg.name}-{digest}.wav"  # a new name or language: a new file
         file = self.whisper_dir / str(self.rate) / lang / name
         if not file.exists():
             try:
@@ -418,7 +421,7 @@ class QueueApp:
             self.next_record(records, channel, value)
             await self.enter(channel, records, value)
             return
-        if kind == "extension" and self.route_extension is not None:
+        if kind == "extension":
             self.next_record(records, channel, value)
             await self.route_extension(channel, records, value)
             return
@@ -429,8 +432,6 @@ class QueueApp:
                 await channel.answer()
             await interact.say(channel, self.say(cfg, "queue_busy"))
         await channel.hangup()
-
-    route_extension: Callable[..., Awaitable[None]] | None = None  # set by the dialplan
 
     # -- callbacks -----------------------------------------------------------------------
 
