@@ -135,6 +135,7 @@ cdef class Queue:
 cdef class Core:
     cdef public list agents, queues
     cdef public dict calls
+    cdef public bint indexed
     cdef public Timers timers
     cdef public list actions
     cdef public long acted
