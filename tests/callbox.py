@@ -3,11 +3,14 @@ the call tests)."""
 
 from __future__ import annotations
 
+import math
+import struct
 import subprocess
 import time
+import wave
 
 import pytest
-from conftest import tongdai_cmd
+from conftest import free_port, tongdai_cmd
 from phones import Phone
 from tongdai.store import open_db
 
@@ -72,3 +75,40 @@ def phones(box):
     yield make
     for phone in made:
         phone.close()
+
+
+def add(svc, *args: str) -> str:
+    """Run a CLI command that must succeed; its output."""
+    r = cli(svc, *args)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def tone_prompts(svc, tones: dict[str, int], seconds: float = 2.0) -> None:
+    """Each named prompt becomes `seconds` of its own tone, in both languages (through the
+    override a recorded prompt pack uses), so tone detection tells what a caller heard."""
+    for lang in ("vi", "en"):
+        folder = svc.data_dir / "sounds" / "prompts" / lang
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, freq in tones.items():
+            with wave.open(str(folder / f"{name}.wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(8000)
+                w.writeframes(b"".join(
+                    struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / 8000)))
+                    for i in range(int(8000 * seconds))
+                ))  # fmt: skip
+
+
+@pytest.fixture
+def carrier(box):
+    """A provider's phone (trunk `viettel`) calling the box as 0909000111."""
+    port = free_port()
+    add(box, "trunk", "add", "viettel", "--host", "127.0.0.1", "--port", str(port),
+        "--match-port")  # fmt: skip
+    phone = Phone(box, "0909000111", provider=port)
+    phone.expect(r"^STARTED")
+    time.sleep(1.0)  # the service takes CLI changes in within 0.5 s (ChangeWatcher)
+    yield phone
+    phone.close()

@@ -6,15 +6,12 @@ from its file and its table, the CDR row from the database."""
 
 from __future__ import annotations
 
-import math
-import struct
 import time
-import wave
 
 import pytest
-from callbox import cdr_rows, cli, wait_for
-from conftest import free_port, needs_pjsua2
-from phones import Phone, read_wav, tone_found
+from callbox import add, cdr_rows, tone_prompts, wait_for
+from conftest import needs_pjsua2
+from phones import read_wav, tone_found
 from tongdai.store import open_db
 
 pytestmark = needs_pjsua2
@@ -30,26 +27,8 @@ PROMPT_TONES = {  # prompt name -> pitch that stands for it
 }
 
 
-def _add(box, *args: str) -> str:
-    r = cli(box, *args)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
 def _tone_prompts(box) -> None:
-    """Each queue prompt becomes 2 s of its own tone, in both languages."""
-    for lang in ("vi", "en"):
-        folder = box.data_dir / "sounds" / "prompts" / lang
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, freq in PROMPT_TONES.items():
-            with wave.open(str(folder / f"{name}.wav"), "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(8000)
-                w.writeframes(b"".join(
-                    struct.pack("<h", int(12000 * math.sin(2 * math.pi * freq * i / 8000)))
-                    for i in range(16000)
-                ))  # fmt: skip
+    tone_prompts(box, PROMPT_TONES)
 
 
 def queue_log(box) -> list[list[str]]:
@@ -70,27 +49,15 @@ def table_events(box) -> list[str]:
 
 
 @pytest.fixture
-def carrier(box):
-    port = free_port()
-    _add(box, "trunk", "add", "viettel", "--host", "127.0.0.1", "--port", str(port),
-         "--match-port")  # fmt: skip
-    phone = Phone(box, "0909000111", provider=port)
-    phone.expect(r"^STARTED")
-    time.sleep(1.0)  # the service takes CLI changes in within 0.5 s (ChangeWatcher)
-    yield phone
-    phone.close()
-
-
-@pytest.fixture
 def hotline(box):
     """Queue `sales` (DID routed to it) with agents 201 and 202, whose whisper is off."""
     _tone_prompts(box)
-    _add(box, "queue", "add", "sales", "--number", "600", "--display", "Ban hang",
+    add(box, "queue", "add", "sales", "--number", "600", "--display", "Ban hang",
          "--announce-every", "4", "--ring-timeout", "8", "--wrap-up", "1")  # fmt: skip
     for agent in ("201", "202"):
-        _add(box, "agent", "add", agent, "--max-no-answer", "1")
-        _add(box, "queue", "member", "sales", agent)
-    _add(box, "route", "in", DID, "--to", "queue:sales")
+        add(box, "agent", "add", agent, "--max-no-answer", "1")
+        add(box, "queue", "member", "sales", agent)
+    add(box, "route", "in", DID, "--to", "queue:sales")
     return box
 
 
@@ -103,7 +70,7 @@ def test_a_caller_waits_hears_the_queue_then_the_longest_idle_agent_answers(
     bob.expect(r"^STATE disconnected")
     alice.send("call *45")
     alice.expect(r"^STATE disconnected")
-    assert "logged in" in _add(box, "agent", "list")
+    assert "logged in" in add(box, "agent", "list")
     assert events(box).count("ADDMEMBER") >= 2
 
     carrier.send(f"record {tmp_path / 'caller.wav'}")
@@ -145,14 +112,14 @@ def test_position_announcements_abandon_and_an_unanswered_agent_is_paused(
 ):
     box = hotline
     alice = phones("201")
-    _add(box, "agent", "login", "201")
+    add(box, "agent", "login", "201")
     assert wait_for(lambda: "ADDMEMBER" in events(box))  # the service took it in
     carrier.send(f"record {tmp_path / 'caller.wav'}")
     carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
     carrier.expect(r"^STATE confirmed")
     alice.expect(r"^INCOMING", timeout=15)  # rings 8 s unanswered: paused after one
     alice.expect(r"^STATE disconnected", timeout=15)
-    assert wait_for(lambda: "paused (no-answer)" in _add(box, "agent", "list"))
+    assert wait_for(lambda: "paused (no-answer)" in add(box, "agent", "list"))
     time.sleep(5)  # nobody free: the caller hears where they are in line
     carrier.send("stoprecord")
     carrier.expect(r"^RECORDED")
@@ -180,9 +147,9 @@ def test_overflow_when_nobody_is_logged_in_and_after_the_maximum_wait(
     assert wait_for(lambda: "JOINEMPTY" in events(box))
 
     # a paused agent keeps the queue open; after 4 s the caller goes to extension 203
-    _add(box, "queue", "set", "sales", "--max-wait", "4", "--overflow", "extension:203")
-    _add(box, "agent", "login", "201")
-    _add(box, "agent", "pause", "201", "--reason", "meeting")
+    add(box, "queue", "set", "sales", "--max-wait", "4", "--overflow", "extension:203")
+    add(box, "agent", "login", "201")
+    add(box, "agent", "pause", "201", "--reason", "meeting")
     assert wait_for(lambda: "PAUSE" in events(box))
     carol = phones("203")
     carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
@@ -205,9 +172,9 @@ def test_callback_keeps_the_place_then_the_agent_calls_the_customer(
     hotline, phones, carrier, tmp_path
 ):
     box = hotline
-    _add(box, "queue", "set", "sales", "--callback-after", "2", "--announce-every", "1")
-    _add(box, "agent", "login", "201")
-    _add(box, "agent", "pause", "201", "--reason", "lunch")
+    add(box, "queue", "set", "sales", "--callback-after", "2", "--announce-every", "1")
+    add(box, "agent", "login", "201")
+    add(box, "agent", "pause", "201", "--reason", "lunch")
     assert wait_for(lambda: "PAUSE" in events(box))
     alice = phones("201")
     carrier.send(f"record {tmp_path / 'caller.wav'}")
@@ -222,7 +189,7 @@ def test_callback_keeps_the_place_then_the_agent_calls_the_customer(
     assert tone_found(tmp_path / "caller.wav", 1500), "no callback confirmation"
     assert wait_for(lambda: "EXITWITHKEY" in events(box))
 
-    _add(box, "agent", "unpause", "201")  # an agent frees up: the box rings them first
+    add(box, "agent", "unpause", "201")  # an agent frees up: the box rings them first
     shown = alice.expect(r"^INCOMING (.*)", timeout=15).group(1)
     assert "0909000111" in shown
     alice.send(f"record {tmp_path / 'agent.wav'}")
@@ -256,10 +223,10 @@ def test_ring_all_rings_every_free_agent_and_whispers_the_queue_name(
     hotline, phones, carrier, tmp_path
 ):
     box = hotline
-    _add(box, "queue", "set", "sales", "--strategy", "ring-all", "--whisper")
+    add(box, "queue", "set", "sales", "--strategy", "ring-all", "--whisper")
     alice, bob = phones("201"), phones("202")
     for agent in ("201", "202"):
-        _add(box, "agent", "login", agent)
+        add(box, "agent", "login", agent)
     assert wait_for(lambda: events(box).count("ADDMEMBER") == 2)
     carrier.send("tone 1000")
     carrier.send(f"call sip:{DID}@127.0.0.1:{box.sip_port}")
@@ -287,10 +254,10 @@ def test_ring_all_rings_every_free_agent_and_whispers_the_queue_name(
 
 def test_an_outside_number_is_an_agent_reached_over_the_trunk(box, phones, carrier):
     _tone_prompts(box)
-    _add(box, "queue", "add", "support", "--number", "601", "--ring-timeout", "8")
-    _add(box, "agent", "add", "0912000111", "--external", "--trunk", "viettel")
-    _add(box, "queue", "member", "support", "0912000111")
-    _add(box, "agent", "login", "0912000111")
+    add(box, "queue", "add", "support", "--number", "601", "--ring-timeout", "8")
+    add(box, "agent", "add", "0912000111", "--external", "--trunk", "viettel")
+    add(box, "queue", "member", "support", "0912000111")
+    add(box, "agent", "login", "0912000111")
     assert wait_for(lambda: "ADDMEMBER" in events(box))
     alice = phones("201")
     alice.send("call 601")  # an extension dials the queue's number

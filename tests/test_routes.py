@@ -128,7 +128,7 @@ def test_trunks_and_extensions_in_use_by_routes_cannot_be_deleted(db):
     routes.add_outbound(db, "all", patterns=["0."], trunks=["viettel"], route_class="national")
     with pytest.raises(TrunkError, match="used by routes: all, inbound 0287"):
         trunks.delete(db, "viettel")
-    with pytest.raises(ExtensionError, match="answers the inbound routes of 0287"):
+    with pytest.raises(ExtensionError, match="inbound route 0287"):
         extensions.delete(db, "201")
     routes.delete_outbound(db, "all")
     [row] = routes.inbound(db)
@@ -150,14 +150,14 @@ def test_the_park_code_and_slots_are_not_extensions_or_rooms(db):
     from tongdai.store import conferences
     from tongdai.store.conferences import ConferenceError
 
-    with pytest.raises(ExtensionError, match="park code or a parking slot"):
+    with pytest.raises(ExtensionError, match="park"):
         extensions.add(db, "71", secret="secret-of-071-abcdef")
-    with pytest.raises(ConferenceError, match="park code or a parking slot"):
+    with pytest.raises(ConferenceError, match="park"):
         conferences.add(db, "70")
-    with pytest.raises(ConferenceError, match="is an extension"):
+    with pytest.raises(ConferenceError, match="extension 201"):
         conferences.add(db, "201")
     conferences.add(db, "800", pin="4321")
-    with pytest.raises(ExtensionError, match="is a conference room"):
+    with pytest.raises(ExtensionError, match="conference room"):
         extensions.add(db, "800", secret="secret-of-800-abcdef")
     with pytest.raises(ConferenceError, match=r"^pin:"):
         conferences.add(db, "801", pin="12")

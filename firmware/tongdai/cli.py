@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--permission", default="national",
                    choices=("internal", "local", "national", "international"),
                    help="how far it may call out (default national; emergency always)")  # fmt: skip
+    p.add_argument("--record-prompts", action="store_true",
+                   help="may record prompts from its phone (record_prompt)")  # fmt: skip
     _action(ext, "list", "list extensions", cmd_ext_list)
     p = _action(ext, "del", "delete an extension", cmd_ext_del)
     p.add_argument("number")
@@ -134,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trunk", default="", help="only calls from this trunk")
     p.add_argument("--record", default="never", choices=("never", "always", "on-demand"))
     p.add_argument("--priority", type=int, default=0, help="queue priority of its callers")
+    p.add_argument("--caller", default="", help="only callers matching this pattern, e.g. 09.")
     p = _action(route, "out", "route calls out by dial pattern", cmd_route_out)
     p.add_argument("name")
     p.add_argument("--pattern", required=True,
@@ -171,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub, _group, _action, lambda p: _settings_flags(p, all_flags=False), _store,
         _load_settings,
     )  # fmt: skip
+    from tongdai.calls import commands as routing_commands
+
+    routing_commands.register(sub, _group, _action, _store)
     return parser
 
 
@@ -264,7 +270,7 @@ def cmd_ext_add(args: argparse.Namespace) -> int:
     secret = extensions.add(
         _store(args), args.number, name=args.name, secret=args.secret,
         ring_timeout=args.ring_timeout, recording=args.record, permission=args.permission,
-        actor="cli",
+        record_prompts=args.record_prompts, actor="cli",
     )  # fmt: skip
     if args.secret is None:
         print(f"extension {args.number} created; SIP secret (shown once): {secret}")
@@ -361,6 +367,7 @@ def cmd_route_in(args: argparse.Namespace) -> int:
         trunk=args.trunk,
         recording=args.record,
         priority=args.priority,
+        caller=args.caller,
         actor="cli",
     )
     print(f"inbound route in:{route_id} added: {args.did} -> {args.to}")
@@ -459,10 +466,12 @@ def cmd_ban_lift(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tongdai.calls.commands import ERRORS as ROUTING_ERRORS
     from tongdai.store.accounts import AccountError
     from tongdai.store.bans import BanError
     from tongdai.store.cdr import CdrError
     from tongdai.store.conferences import ConferenceError
+    from tongdai.store.destinations import DestinationError
     from tongdai.store.extensions import ExtensionError
     from tongdai.store.queues import QueueError
     from tongdai.store.routes import RouteError
@@ -473,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
-        ExtensionError, QueueError, RouteError, TrunkError,
+        ExtensionError, QueueError, RouteError, TrunkError, DestinationError, *ROUTING_ERRORS,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

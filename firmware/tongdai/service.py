@@ -133,6 +133,8 @@ class Service:
             park_timeout=settings.park_timeout,
             acd=self.acd,
             sounds_dir=settings.sounds_dir,
+            recordings_dir=settings.recordings_dir,
+            timezone=settings.timezone,
         )
         self.switch.on_incoming = self.dialplan.route
         self.watcher = ChangeWatcher(self.db)

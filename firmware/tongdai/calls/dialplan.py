@@ -13,26 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from tongdai.acd.live import LiveAcd
 from tongdai.calls import interact
 from tongdai.calls.conference import Conferences
-from tongdai.calls.dial import Target, dial
-from tongdai.calls.features import (
-    AGENT_LOGIN,
-    AGENT_PAUSE,
-    DIRECTED_PICKUP,
-    PARK,
-    PICKUP,
-    RECORD_TOGGLE,
-    SLOTS,
-)
+from tongdai.calls.dial import DialResult, Target, dial
+from tongdai.calls.ivr import run_menu
 from tongdai.calls.parking import Parked, ParkingLot
 from tongdai.calls.queue import QueueApp
 from tongdai.calls.recording import Recorder
@@ -40,11 +34,14 @@ from tongdai.calls.records import Records
 from tongdai.calls.switch import ENGINE_GONE, Channel, ChannelGone, Switch
 from tongdai.calls.talk import HandedOver, Replaces, Talk, Transfer
 from tongdai.calls.trunks import FAILOVER_CODES, TrunkCalls
+from tongdai.calls.voicemail import Voicemail
 from tongdai.prompts.library import MissingPrompt, Prompts
 from tongdai.sip.grammar import quote
 from tongdai.store import cdr as cdrs
-from tongdai.store import conferences
+from tongdai.store import conferences, features, ivr, ringgroups, timeconditions
 from tongdai.store import routes as routing
+from tongdai.store import voicemail as boxes
+from tongdai.store.features import SLOTS
 from tongdai.store.routes import choose_route
 
 log = logging.getLogger("tongdai.calls")
@@ -54,6 +51,7 @@ NO_ANSWER_TONE_SECONDS = 8.0  # busy tone to a caller nobody answered, before 48
 REFUSED_TONE_SECONDS = 3.0  # congestion tone to an answered party whose call failed
 OUTSIDE_RING_TIMEOUT = 90  # seconds an outside number may ring (the network stops it first)
 HOLD_MUSIC = "moh.wav"  # under the sounds directory (media.music makes it)
+MAX_HOPS = 16  # destinations followed for one call (menus may lead back to menus)
 
 
 @dataclass(frozen=True)
@@ -78,6 +76,9 @@ class Dialplan:
         park_timeout: float,
         acd: LiveAcd,
         sounds_dir: Path,
+        recordings_dir: Path,
+        timezone: str,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.switch = switch
         self.db = db
@@ -93,6 +94,15 @@ class Dialplan:
         self.park_timeout = park_timeout
         self.conferences = Conferences(switch, self.say, HOLD_MUSIC)
         self.acd = acd
+        self.zone = ZoneInfo(timezone)
+        self.clock = clock or (lambda: dt.datetime.now(self.zone))  # local time, for hours
+        self.sounds_dir = sounds_dir
+        self.recordings_dir = recordings_dir
+        # told (box, new, old) whenever a voicemail box's counts change: the MWI lamps
+        self.mailbox_listeners: list[Callable[[str, int, int], None]] = []
+        self.voicemail = Voicemail(
+            switch, db, prompts, recordings_dir, timezone=timezone, on_change=self._mailbox
+        )
         self.queues = QueueApp(
             switch, acd, db, prompts, trunks=self.trunks, contacts=contacts,
             caller_id=self.caller_id, flow_header=FLOW_HEADER, converse=self.converse,
@@ -138,17 +148,9 @@ class Dialplan:
                 return
             channel.party, channel.party_name = caller.number, caller.name
             channel.extension = caller.number
-            if dialled == PICKUP:
-                await self.pickup(channel, "")
-                return
-            if dialled.startswith(DIRECTED_PICKUP):
-                await self.pickup(channel, dialled.removeprefix(DIRECTED_PICKUP))
-                return
-            if dialled == PARK:
-                await self.park_announce(channel)
-                return
-            if dialled in (AGENT_LOGIN, AGENT_PAUSE):
-                await self.agent_feature(channel, dialled)
+            feature = features.codes(self.db).match(dialled)
+            if feature is not None:
+                await self.feature(channel, caller, *feature)
                 return
             records = Records(
                 self.db, cdrs.Cdr(caller.number, dialled, "internal", src_name=caller.name)
@@ -179,6 +181,12 @@ class Dialplan:
         if queue is not None:
             await self.queues.enter(channel, records, queue)
             return
+        group = ringgroups.by_number(self.db, number)
+        menu = ivr.by_number(self.db, number) if group is None else None
+        if group is not None or menu is not None:
+            where = f"ring_group:{group}" if group is not None else f"ivr:{menu}"
+            await self.goto(channel, records, where, caller=caller)
+            return
         room = conferences.get(self.db, number)
         if room is not None:
             record = records.current
@@ -198,15 +206,46 @@ class Dialplan:
             return
         await self.call_extension(channel, records, callee, callee.record)
 
-    async def agent_feature(self, channel: Channel, code: str) -> None:
-        """*45 logs a queue agent in or out, *46 pauses or unpauses them; a prompt says
-        which it did."""
+    async def feature(self, channel: Channel, caller: Extension, name: str, arg: str) -> None:
+        """A feature code dialled from an extension (`arg`: the number after a prefix code)."""
+        if name == "pickup":
+            await self.pickup(channel, "")
+        elif name == "directed_pickup":
+            await self.pickup(channel, arg)
+        elif name == "park":
+            await self.park_announce(channel)
+        elif name in ("agent_login", "agent_pause"):
+            await self.agent_feature(channel, name)
+        elif name == "voicemail":
+            await self._quietly(channel, self.voicemail.check(channel, caller.number))
+        elif name == "voicemail_any":
+            await self._quietly(channel, self.voicemail.check(channel, None))
+        elif name == "day_night":
+            await self._quietly(channel, self.day_night(channel, arg))
+        elif name == "record_prompt":
+            await self._quietly(channel, self.record_prompt(channel, caller, arg))
+        else:  # record_toggle: only means something during a call
+            await channel.reject(404, "Not a number")
+
+    async def _quietly(self, channel: Channel, flow) -> None:
+        """A feature's flow on the box's own (no CDR): ends with the call whatever happens."""
+        try:
+            await flow
+        except (ChannelGone, MissingPrompt, *self.switch.transient) as exc:
+            if not isinstance(exc, ChannelGone):
+                log.warning("feature call from %s failed: %s", channel.party, exc)
+        finally:
+            await channel.hangup()
+
+    async def agent_feature(self, channel: Channel, name: str) -> None:
+        """Agent login logs a queue agent in or out, agent pause pauses or unpauses them;
+        a prompt says which it did."""
         number = channel.party
         state = self.acd.state(number)
         await channel.answer()
         if state is None:
             said = "agent_not_agent"
-        elif code == AGENT_LOGIN:
+        elif name == "agent_login":
             logged_in = state[0] == "logged-out"
             self.acd.set_state(number, logged_in=logged_in, by=f"phone {number}")
             said = "agent_logged_in" if logged_in else "agent_logged_out"
@@ -220,6 +259,49 @@ class Dialplan:
         with contextlib.suppress(ChannelGone, MissingPrompt, *self.switch.transient):
             await interact.say(channel, self.say(said))
         await channel.hangup()
+
+    async def day_night(self, channel: Channel, number: str) -> None:
+        """Switch time condition `number` to closed (or open) now, or back to its hours."""
+        await channel.answer()
+        condition = timeconditions.by_id(self.db, int(number)) if number.isdigit() else None
+        if condition is None:
+            await interact.say(channel, self.say("tc_unknown"))
+            return
+        if condition.override:
+            override, said = "", "tc_following_hours"
+        elif condition.is_open(self.clock()):
+            override, said = "closed", "tc_now_closed"
+        else:
+            override, said = "open", "tc_now_open"
+        timeconditions.set_override(self.db, condition.name, override,
+                                    actor=f"phone {channel.party}")  # fmt: skip
+        log.info("time condition %s: %s by %s", condition.name, override or "hours",
+                 channel.party)  # fmt: skip
+        await interact.say(channel, self.say(said))
+
+    async def record_prompt(self, channel: Channel, caller: Extension, number: str) -> None:
+        """Record prompt `rec<number>` in the box's language from an extension allowed to."""
+        await channel.answer()
+        allowed = self.db.execute(
+            "SELECT record_prompts FROM extensions WHERE number = ?", [caller.number]
+        ).fetchone()
+        if not (allowed and allowed[0]) or not number.isdigit() or not 1 <= int(number) <= 999:
+            await interact.say(channel, self.say("not_allowed"))
+            return
+        await interact.say(channel, self.say("prompt_record"))
+        seconds, file = await self.voicemail.record_file(channel, f"prompts/rec{number}.wav")
+        if seconds < 1.0:
+            return
+        target = self.sounds_dir / "prompts" / self.prompts.default_lang / f"rec{int(number)}.wav"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        file.replace(target)  # the engine completes the header through its open file
+        log.info("prompt rec%s recorded by %s (%.0f s)", number, caller.number, seconds)
+        await interact.say(channel, self.say("prompt_saved", int(number)))
+
+    def _mailbox(self, box: str) -> None:
+        new, old = boxes.counts(self.db, box)
+        for listener in self.mailbox_listeners:
+            listener(box, new, old)
 
     # -- trunks -------------------------------------------------------------------------
 
@@ -241,21 +323,140 @@ class Dialplan:
             await channel.reject(404, "No route")
         else:
             self.trunks.carry(trunk, channel)
-            kind, _, value = route["destination"].partition(":")
-            callee = self.extension(value) if kind == "extension" else None
-            if kind == "queue" and self.queues.config(value) is not None:
-                flow = self.queues.enter(channel, records, value, route["priority"])
-                await self._recorded(channel, records, flow)
-                return
-            if callee is not None:
-                policy = _policy(route["record"], callee.record)
-                await self._recorded(
-                    channel, records, self.call_extension(channel, records, callee, policy)
-                )
-                return
-            record.cause = f"destination gone: {route['destination']}"
-            await channel.reject(404, "No route")
+            flow = self.goto(channel, records, route["destination"], priority=route["priority"],
+                             policy=route["record"])  # fmt: skip
+            await self._recorded(channel, records, flow)
+            return
         records.save()
+
+    # -- destinations -------------------------------------------------------------------
+
+    async def goto(
+        self,
+        channel: Channel,
+        records: Records,
+        destination: str,
+        *,
+        priority: int = 0,
+        policy: str = "never",
+        caller: Extension | None = None,
+        hops: int = 0,
+    ) -> None:
+        """Carry the call on to a destination (`store.destinations`), following menus
+        and time conditions to where the call ends up."""
+        record = records.current
+        kind, _, value = destination.partition(":")
+        if hops > MAX_HOPS:
+            log.error("call from %s went round %d destinations; ended", channel.party, hops)
+            record.cause = "destination loop"
+            await self.refuse(channel, 482, "Loop detected")
+            return
+        follow = {"priority": priority, "policy": policy, "caller": caller, "hops": hops + 1}
+        if kind == "extension" and (callee := self.extension(value)) is not None:
+            await self.call_extension(channel, records, callee, _policy(policy, callee.record))
+        elif kind == "queue" and self.queues.config(value) is not None:
+            await self.queues.enter(channel, records, value, priority)
+        elif kind == "ring_group" and (group := ringgroups.get(self.db, value)) is not None:
+            await self.ring_group(channel, records, group, follow)
+        elif kind == "ivr" and (menu := ivr.get(self.db, value)) is not None:
+            chosen = await run_menu(channel, menu, self.prompts, self._is_extension)
+            await self.goto(channel, records, chosen, **follow)
+        elif (
+            kind == "time_condition"
+            and (condition := timeconditions.get(self.db, value)) is not None
+        ):
+            await self.goto(channel, records, condition.destination(self.clock()), **follow)
+        elif kind == "voicemail" and boxes.has_box(self.db, value):
+            await self.voicemail.leave(channel, records, value, busy=False)
+        elif kind == "conference" and (room := conferences.get(self.db, value)) is not None:
+            if await self.conferences.enter(channel, room, on_join=lambda: record.answered(value)):
+                record.hangup_by, record.cause = "caller", "normal clearing"
+            else:
+                record.cause = "refused by the room"
+        elif kind == "announcement":
+            await self.announce(channel, records, value)
+        elif kind == "outside":
+            # The admin chose this number: it may go as far as the routes reach.
+            forwarder = caller or Extension(channel.party, channel.party_name, 0,
+                                            permission="international")  # fmt: skip
+            await self.call_outside(channel, records, value, forwarder)
+        elif kind == "hangup":
+            record.cause, record.hangup_by = "sent to hang up", "system"
+            await self.refuse(channel, 480, "Unavailable")
+        else:
+            record.cause = f"destination gone: {destination}"
+            log.warning("call from %s: destination %s is gone", channel.party, destination)
+            await self.refuse(channel, 404, "No route")
+
+    def _is_extension(self, number: str) -> bool:
+        return self.extension(number) is not None
+
+    async def announce(self, channel: Channel, records: Records, prompt: str) -> None:
+        """Play a prompt to the caller, then hang up."""
+        record = records.current
+        if channel.state != "answered":
+            await channel.answer()
+        record.answered(f"announcement {prompt}")
+        try:
+            await interact.say(channel, self.say(prompt))
+        except MissingPrompt as exc:
+            log.error("announcement: %s", exc)
+        record.hangup_by, record.cause = "system", "announcement played"
+        await channel.hangup()
+
+    async def ring_group(
+        self, channel: Channel, records: Records, group: ringgroups.RingGroup, follow: dict
+    ) -> None:
+        """Ring the members together or one after another; the first to answer talks.
+        Nobody answering sends the call to the group's final destination."""
+        record = records.current
+        members = [m for m in group.members if self.extension(m.extension) is not None]
+        if group.strategy == "ringall":
+            rounds = [(members, group.ring_timeout)]
+        else:
+            rounds = [([m], m.ring_timeout) for m in members]
+        for round_members, timeout in rounds:
+            result = await self._ring_members(channel, record, [m.extension for m in round_members],
+                                              timeout)  # fmt: skip
+            if result is None:
+                continue
+            if result.winner is not None:
+                if result.winner.direction == "out":
+                    result.winner.extension = result.winner_name
+                record.answered(result.winner_name)
+                callee = self.extension(result.winner_name)
+                policy = _policy(follow["policy"], callee.record if callee else "never")
+                await self.converse(channel, result.winner, records, policy)
+                return
+            if result.caller_gone:
+                self._caller_left(channel, record)
+                return
+        await self.goto(channel, records, group.final, **follow)
+
+    async def _ring_members(
+        self, channel: Channel, record: cdrs.Cdr, numbers: list[str], timeout: int
+    ) -> DialResult | None:
+        """Ring every registered phone of these extensions (None: none is registered).
+        A pickup of any of them takes the call."""
+        targets = [
+            Target(uri, {FLOW_HEADER: token}, number)
+            for number in numbers
+            for uri, token in self.contacts(number)
+        ]
+        if not targets:
+            return None
+        pickup: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
+        for number in numbers:
+            self.ringing.setdefault(number, []).append(pickup)
+        try:
+            return await dial(self.switch, channel, targets, pickup=pickup, timeout=timeout,
+                              caller_id=self.caller_id(record.src, record.src_name))  # fmt: skip
+        finally:
+            for number in numbers:
+                waiting = self.ringing.get(number, [])
+                waiting.remove(pickup)
+                if not waiting:
+                    self.ringing.pop(number, None)
 
     async def call_outside(
         self, channel: Channel, records: Records, number: str, caller: Extension
@@ -361,6 +562,9 @@ class Dialplan:
         ]
         if not targets:
             record.disposition, record.cause = "failed", "not registered"
+            if boxes.has_box(self.db, callee.number):
+                await self.voicemail.leave(channel, records, callee.number, busy=False)
+                return
             await self.refuse(channel, 480, "Not registered")
             return
         pickup: asyncio.Future[Channel] = asyncio.get_running_loop().create_future()
@@ -388,7 +592,11 @@ class Dialplan:
         if result.caller_gone:
             self._caller_left(channel, record)
             return
-        if result.busy or result.declined:
+        busy = result.busy or result.declined
+        if boxes.has_box(self.db, callee.number):
+            await self.voicemail.leave(channel, records, callee.number, busy=busy)
+            return
+        if busy:
             record.disposition, record.cause = "busy", "busy"
             record.hangup_by = "callee"
             await self.refuse(channel, 486, "Busy")
@@ -467,7 +675,7 @@ class Dialplan:
         recorder = Recorder(self.switch, record.id) if policy != "never" else None
         talk = Talk(
             self.switch, caller, callee, recorder=recorder, record=policy,
-            toggle_code=RECORD_TOGGLE, music=HOLD_MUSIC,
+            toggle_code=features.codes(self.db).record_toggle, music=HOLD_MUSIC,
         )  # fmt: skip
         try:
             return await talk.run()
@@ -493,8 +701,9 @@ class Dialplan:
                 await announcer.hangup()
             await parking
             return None
-        if replaces is None and (outcome.target == PARK or outcome.target in SLOTS):
-            slot = None if outcome.target == PARK else outcome.target
+        park = features.codes(self.db).park
+        if replaces is None and (outcome.target == park or outcome.target in SLOTS):
+            slot = None if outcome.target == park else outcome.target
             await self.park(keep, records, slot, transferor.number, policy)
             return None
         if replaces is not None:
@@ -565,7 +774,7 @@ class Dialplan:
         """Hold `channel` in a slot with music until it is taken, gives up, or the park
         time runs out (then it rings the parker)."""
         slot = self.lot.free_slot(slot)
-        record = self._next_record(records, channel, slot or PARK)
+        record = self._next_record(records, channel, slot or features.codes(self.db).park)
         if slot is None:
             record.cause = "no free parking slot"
             await self.refuse(channel, 503, "Parking full")

@@ -24,7 +24,8 @@ async def collect(
     next_timeout: float = 4.0,
 ) -> str:
     """Play `prompt` (a key press cuts it short) and return the digits pressed, up to
-    `max_digits` or the terminator (not included). Empty when nothing came in time."""
+    `max_digits` or the terminator (not included; "" for none). Empty when nothing
+    came in time."""
     while not channel.digits.empty():  # keys pressed before the question do not count
         channel.digits.get_nowait()
     playback = await channel.play(prompt, interrupt=True)
@@ -41,23 +42,42 @@ async def collect(
                 first.cancel()
         if not first.done() or first.cancelled():
             return ""
-        digit = first.result()
-        while digit != terminator:
-            digits += digit
-            if len(digits) >= max_digits:
-                break
-            nxt = asyncio.ensure_future(channel.digits.get())
-            try:
-                await _until_timeout(channel, nxt, next_timeout)
-            finally:
-                if not nxt.done():
-                    nxt.cancel()
-            if not nxt.done() or nxt.cancelled():
-                break
-            digit = nxt.result()
+        digits = await more_digits(
+            channel, first.result(), max_digits=max_digits, terminator=terminator,
+            timeout=next_timeout,
+        )  # fmt: skip
     finally:
         await playback.stop()
     return digits
+
+
+async def more_digits(
+    channel: Channel, digit: str, *, max_digits: int, terminator: str = "#", timeout: float = 4.0
+) -> str:
+    """Starting from the `digit` just pressed, the digits that follow, until `max_digits`,
+    the terminator (not included) or `timeout` seconds without a key."""
+    digits = ""
+    while not (terminator and digit == terminator):
+        digits += digit
+        if len(digits) >= max_digits:
+            break
+        nxt = asyncio.ensure_future(channel.digits.get())
+        try:
+            await _until_timeout(channel, nxt, timeout)
+        finally:
+            if not nxt.done():
+                nxt.cancel()
+        if not nxt.done() or nxt.cancelled():
+            break
+        digit = nxt.result()
+    return digits
+
+
+async def pause(channel: Channel, seconds: float) -> None:
+    """Wait, unless the caller hangs up first (ChannelGone)."""
+    await asyncio.wait([channel.ended], timeout=seconds)
+    if channel.ended.done():
+        raise ChannelGone(channel.ended.result())
 
 
 async def _until(channel: Channel, *waits: asyncio.Future) -> None:

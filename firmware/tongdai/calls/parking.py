@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from tongdai.calls.features import SLOTS
 from tongdai.calls.switch import Channel
+from tongdai.store.features import SLOTS
 
 
 @dataclass

@@ -18,6 +18,9 @@ from tongdai.calls.switch import Switch
 
 log = logging.getLogger("tongdai.calls")
 PRUNE_INTERVAL = 600.0  # seconds between retention passes
+# Folders retention leaves alone: voicemail (the box's owner deletes messages) and
+# prompts being recorded from a phone.
+KEPT = ("voicemail", "prompts")
 
 
 class Recorder:
@@ -58,7 +61,11 @@ def prune(directory: Path, *, keep_days: int, min_free_mb: int, now: float | Non
         return 0
     now = time.time() if now is None else now
     files = sorted(
-        ((p.stat().st_mtime, p) for p in directory.rglob("*.wav") if p.is_file()),
+        (
+            (p.stat().st_mtime, p)
+            for p in directory.rglob("*.wav")
+            if p.is_file() and p.relative_to(directory).parts[0] not in KEPT
+        ),
         key=lambda item: item[0],
     )
     removed = 0
@@ -73,7 +80,7 @@ def prune(directory: Path, *, keep_days: int, min_free_mb: int, now: float | Non
     while keep and shutil.disk_usage(directory).free < floor:
         removed += _remove(keep.pop(0))
     for day in directory.iterdir():
-        if day.is_dir() and not any(day.iterdir()):
+        if day.is_dir() and day.name not in KEPT and not any(day.iterdir()):
             with contextlib.suppress(OSError):
                 day.rmdir()
     return removed

@@ -87,6 +87,144 @@ PHRASES: dict[str, dict[str, str]] = {
         "vi": "Xin cảm ơn. Xin chào.",
         "en": "Thank you. Goodbye.",
     },
+    # -- IVR menus ----------------------------------------------------------------------
+    "ivr_welcome": {
+        "vi": "Xin chào quý khách đã gọi đến tổng đài.",
+        "en": "Welcome, and thank you for calling.",
+    },
+    "ivr_invalid": {
+        "vi": "Lựa chọn không hợp lệ.",
+        "en": "That is not a valid choice.",
+    },
+    "ivr_no_input": {
+        "vi": "Quý khách chưa bấm phím nào.",
+        "en": "We did not receive your choice.",
+    },
+    "please_hold": {
+        "vi": "Xin quý khách vui lòng giữ máy.",
+        "en": "Please hold.",
+    },
+    "office_closed": {
+        "vi": "Văn phòng hiện đã đóng cửa. Xin quý khách vui lòng gọi lại trong giờ làm việc.",
+        "en": "Our office is now closed. Please call again during office hours.",
+    },
+    # -- time conditions -----------------------------------------------------------------
+    "tc_now_closed": {"vi": "Đã chuyển sang chế độ ngoài giờ.", "en": "Now closed."},
+    "tc_now_open": {"vi": "Đã chuyển sang chế độ trong giờ.", "en": "Now open."},
+    "tc_following_hours": {
+        "vi": "Đã trở về theo lịch làm việc.",
+        "en": "Back to the office hours.",
+    },
+    "tc_unknown": {
+        "vi": "Không có lịch làm việc số này.",
+        "en": "There is no time condition with that number.",
+    },
+    # -- voicemail -----------------------------------------------------------------------
+    "vm_unavailable": {
+        "vi": "Thuê bao số máy lẻ",
+        "en": "The person at extension",
+    },
+    "vm_is_unavailable": {
+        "vi": "hiện không thể nghe máy.",
+        "en": "is not available.",
+    },
+    "vm_is_busy": {
+        "vi": "đang bận.",
+        "en": "is on the phone.",
+    },
+    "vm_leave_message": {
+        "vi": "Xin để lại lời nhắn sau tiếng bíp, rồi bấm phím thăng hoặc gác máy.",
+        "en": "Please leave a message after the tone, then press hash or hang up.",
+    },
+    "vm_message_saved": {"vi": "Lời nhắn đã được lưu.", "en": "Your message has been saved."},
+    "vm_enter_box": {
+        "vi": "Xin nhập số hộp thư, rồi bấm phím thăng.",
+        "en": "Please enter the mailbox number, then press hash.",
+    },
+    "vm_enter_pin": {
+        "vi": "Xin nhập mã PIN hộp thư, rồi bấm phím thăng.",
+        "en": "Please enter your mailbox PIN, then press hash.",
+    },
+    "vm_bad_pin": {"vi": "Mã PIN không đúng.", "en": "That PIN is not correct."},
+    "vm_you_have": {"vi": "Quý khách có", "en": "You have"},
+    "vm_new_messages": {"vi": "tin nhắn mới và", "en": "new messages and"},
+    "vm_old_messages": {"vi": "tin nhắn cũ.", "en": "old messages."},
+    "vm_main_menu": {
+        "vi": "Để nghe tin nhắn, bấm một. Để ghi lời chào khi vắng mặt, bấm hai. "
+        "Để ghi lời chào khi bận, bấm ba. Để đổi mã PIN, bấm bốn. Để kết thúc, bấm phím thăng.",
+        "en": "To listen to your messages, press one. To record your unavailable greeting, "
+        "press two. To record your busy greeting, press three. To change your PIN, press "
+        "four. To finish, press hash.",
+    },
+    "vm_message": {"vi": "Tin nhắn", "en": "Message"},
+    "vm_from": {"vi": "từ số", "en": "from"},
+    "vm_received": {"vi": "nhận lúc", "en": "received"},
+    "vm_message_menu": {
+        "vi": "Để nghe lại, bấm năm. Để xóa, bấm bảy. Để lưu, bấm chín. "
+        "Để nghe tin tiếp theo, bấm phím thăng.",
+        "en": "To hear it again, press five. To delete it, press seven. To save it, press "
+        "nine. For the next message, press hash.",
+    },
+    "vm_deleted": {"vi": "Đã xóa tin nhắn.", "en": "Message deleted."},
+    "vm_saved": {"vi": "Đã lưu tin nhắn.", "en": "Message saved."},
+    "vm_no_more": {"vi": "Không còn tin nhắn nào.", "en": "There are no more messages."},
+    "vm_record_greeting": {
+        "vi": "Xin đọc lời chào sau tiếng bíp, rồi bấm phím thăng.",
+        "en": "Please say your greeting after the tone, then press hash.",
+    },
+    "vm_greeting_saved": {"vi": "Đã lưu lời chào.", "en": "Your greeting has been saved."},
+    "vm_new_pin": {
+        "vi": "Xin nhập mã PIN mới từ bốn đến mười hai chữ số, rồi bấm phím thăng.",
+        "en": "Please enter a new PIN of four to twelve digits, then press hash.",
+    },
+    "vm_pin_changed": {"vi": "Đã đổi mã PIN.", "en": "Your PIN has been changed."},
+    "vm_pin_refused": {
+        "vi": "Mã PIN này quá dễ đoán và không được chấp nhận.",
+        "en": "That PIN is too easy to guess and was not accepted.",
+    },
+    "vm_no_box": {
+        "vi": "Số máy này không có hộp thư thoại.",
+        "en": "There is no voicemail box for that number.",
+    },
+    # -- prompts recorded from a phone ---------------------------------------------------
+    "prompt_record": {
+        "vi": "Xin đọc lời nhắn sau tiếng bíp, rồi bấm phím thăng.",
+        "en": "Please speak the prompt after the tone, then press hash.",
+    },
+    "prompt_saved": {"vi": "Đã lưu lời nhắn số", "en": "Saved prompt number"},
+    "not_allowed": {
+        "vi": "Số máy này không được phép dùng chức năng này.",
+        "en": "This extension may not use that feature.",
+    },
+    # -- times and dates (prompts.numbers.say_time / say_date) ---------------------------
+    "hour_word": {"vi": "giờ", "en": "o'clock"},
+    "minute_word": {"vi": "phút", "en": "minutes"},
+    "day_word": {"vi": "ngày", "en": "day"},
+    "month_word": {"vi": "tháng", "en": "month"},
+    "oh": {"vi": "linh", "en": "oh"},
+    "am": {"vi": "sáng", "en": "a m"},
+    "pm": {"vi": "chiều", "en": "p m"},
+    "on": {"vi": "vào", "en": "on"},
+    **{
+        f"month{m}": {"vi": f"tháng {m}", "en": name}
+        for m, name in enumerate(
+            (
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ),
+            start=1,
+        )
+    },
 }
 
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from tongdai.prompts.build import BUILT
 from tongdai.prompts.catalog import LANGUAGES
-from tongdai.prompts.numbers import say_digits, say_number
+from tongdai.prompts.numbers import say_date, say_digits, say_number, say_time
 
 
 class MissingPrompt(LookupError):
@@ -31,14 +32,18 @@ class Prompts:
                 return str(file.resolve())
         raise MissingPrompt(f"no prompt {lang}/{name} (run `make prompts`)")
 
-    def sentence(self, *parts: str | int, lang: str | None = None) -> list[str]:
-        """Files that speak the parts in order: prompt names, numbers (as numbers), and
-        strings of digits prefixed with "#" (read digit by digit)."""
+    def sentence(self, *parts: str | int | dt.datetime, lang: str | None = None) -> list[str]:
+        """Files that speak the parts in order: prompt names, numbers (as numbers),
+        strings of digits prefixed with "#" (read digit by digit), and local times (the
+        time of day, then the date)."""
         lang = lang if lang in LANGUAGES else self.default_lang
         names: list[str] = []
         for part in parts:
             if isinstance(part, int):
                 names += say_number(part, lang)
+            elif isinstance(part, dt.datetime):
+                names += say_time(part.hour, part.minute, lang)
+                names += ["on", *say_date(part.day, part.month, lang)]
             elif part.startswith("#"):
                 names += say_digits(part[1:])
             else:

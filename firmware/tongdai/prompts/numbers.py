@@ -48,6 +48,27 @@ def say_digits(text: str) -> list[str]:
     return [f"n{c}" for c in text if c.isdigit()]
 
 
+def say_time(hour: int, minute: int, lang: str) -> list[str]:
+    """A clock time: "mười giờ ba mươi phút", "ten thirty a m"."""
+    if lang == "vi":
+        return [*_vi(hour), "hour_word"] + ([*_vi(minute), "minute_word"] if minute else [])
+    spoken = _en(hour % 12 or 12)
+    if minute == 0:
+        spoken.append("hour_word")
+    elif minute < 10:
+        spoken += ["oh", f"n{minute}"]
+    else:
+        spoken += _en(minute)
+    return [*spoken, "am" if hour < 12 else "pm"]
+
+
+def say_date(day: int, month: int, lang: str) -> list[str]:
+    """A day of the year: "ngày hai mươi tư tháng mười một", "November twenty four"."""
+    if lang == "vi":
+        return ["day_word", *_vi(day), "month_word", *_vi(month)]
+    return [f"month{month}", *_en(day)]
+
+
 def _vi(n: int) -> list[str]:
     if n < 1000:
         return _vi_below_1000(n, leading=True)

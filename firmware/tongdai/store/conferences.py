@@ -7,9 +7,9 @@ import re
 import argon2
 import sqlite_utils
 
-from tongdai.calls.features import RESERVED_NUMBERS
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
+from tongdai.store.features import number_owner
 
 NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")
 PIN_RE = re.compile(r"^[0-9]{4,12}$")
@@ -33,10 +33,8 @@ def add(
         raise ConferenceError("number: 2 to 6 digits, not starting with 0")
     if db["conference_rooms"].count_where("number = ?", [number]):
         raise ConferenceError(f"number: room {number} already exists")
-    if db["extensions"].count_where("number = ?", [number]):
-        raise ConferenceError(f"number: {number} is an extension")
-    if number in RESERVED_NUMBERS:
-        raise ConferenceError(f"number: {number} is the park code or a parking slot (70-79)")
+    if owner := number_owner(db, number):
+        raise ConferenceError(f"number: {number} is taken by {owner}")
     if pin and not PIN_RE.match(pin):
         raise ConferenceError("pin: 4 to 12 digits")
     if not 2 <= max_members <= 50:

@@ -7,9 +7,10 @@ import secrets
 
 import sqlite_utils
 
-from tongdai.calls.features import RESERVED_NUMBERS
+from tongdai.store import destinations
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
+from tongdai.store.features import number_owner
 
 NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")  # 2-6 digits; feature codes start with *
 MIN_SECRET_LENGTH = 12
@@ -39,6 +40,7 @@ def add(
     ring_timeout: int | None = None,
     recording: str = "never",
     permission: str = "national",
+    record_prompts: bool = False,
     actor: str = "system",
 ) -> str:
     """Create an extension and return its secret (generated when none is given)."""
@@ -54,10 +56,8 @@ def add(
         raise ExtensionError("ring timeout: 5 to 600 seconds")
     if db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: extension {number} already exists")
-    if db["conference_rooms"].count_where("number = ?", [number]):
-        raise ExtensionError(f"number: {number} is a conference room")
-    if number in RESERVED_NUMBERS:
-        raise ExtensionError(f"number: {number} is the park code or a parking slot (70-79)")
+    if owner := number_owner(db, number):
+        raise ExtensionError(f"number: {number} is taken by {owner}")
     secret = secret or generate_secret()
     with db.atomic():
         db["extensions"].insert(
@@ -68,6 +68,7 @@ def add(
                 "ring_timeout": ring_timeout,
                 "record": recording,
                 "permission": permission,
+                "record_prompts": int(record_prompts),
                 "created_at": utcnow(),
             }
         )
@@ -78,14 +79,16 @@ def add(
 def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> None:
     if not db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: no extension {number}")
-    rows = db.query("SELECT did FROM inbound_routes WHERE destination = ?", [f"extension:{number}"])
-    if dids := [r["did"] or "any" for r in rows]:
-        raise ExtensionError(f"number: {number} answers the inbound routes of {', '.join(dids)}")
+    for destination in (f"extension:{number}", f"voicemail:{number}"):
+        destinations.refuse_if_used(db, destination, "number", ExtensionError)
+    groups = [r[0] for r in db.execute(
+        "SELECT ring_group FROM ring_group_members WHERE extension = ?", [number])]  # fmt: skip
+    if groups:
+        raise ExtensionError(f"number: {number} is in the ring groups {', '.join(groups)}")
     if db["agents"].count_where("number = ? AND kind = 'extension'", [number]):
         raise ExtensionError(f"number: {number} is a queue agent (tongdai agent del {number})")
-    if db["queues"].count_where("overflow = ?", [f"extension:{number}"]):
-        raise ExtensionError(f"number: a queue overflows to {number}")
     with db.atomic():
+        db["voicemail_boxes"].delete_where("extension = ?", [number])
         db["extensions"].delete(number)
         record(db, actor, "extension.delete", number)
 

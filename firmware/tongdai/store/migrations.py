@@ -264,4 +264,104 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "routing: ring groups, IVR menus, time conditions, voicemail, feature codes",
+        """
+        -- Inbound routes may also match the caller ID (a dial pattern): one route per DID,
+        -- trunk and caller pattern. SQLite changes a table constraint by a new table.
+        CREATE TABLE inbound_routes_new (
+            id INTEGER PRIMARY KEY,
+            did TEXT NOT NULL,                    -- '' matches any number
+            trunk TEXT NOT NULL DEFAULT '',       -- '' matches any trunk
+            caller TEXT NOT NULL DEFAULT '',      -- '' matches any caller
+            destination TEXT NOT NULL,            -- kind:value (store.destinations)
+            record TEXT NOT NULL DEFAULT 'never'
+                CHECK (record IN ('always', 'never', 'on-demand')),
+            priority INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (did, trunk, caller)
+        );
+        INSERT INTO inbound_routes_new (id, did, trunk, destination, record, priority, created_at)
+            SELECT id, did, trunk, destination, record, priority, created_at FROM inbound_routes;
+        DROP TABLE inbound_routes;
+        ALTER TABLE inbound_routes_new RENAME TO inbound_routes;
+        CREATE TABLE ring_groups (
+            name TEXT PRIMARY KEY,
+            number TEXT UNIQUE,                   -- dialled from extensions (optional)
+            strategy TEXT NOT NULL CHECK (strategy IN ('ringall', 'order')),
+            ring_timeout INTEGER NOT NULL,        -- ring-all: how long all ring together
+            final TEXT NOT NULL,                  -- where the call goes when nobody answers
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE ring_group_members (
+            ring_group TEXT NOT NULL REFERENCES ring_groups(name) ON DELETE CASCADE,
+            extension TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            ring_timeout INTEGER NOT NULL,        -- in-order: how long this member rings
+            PRIMARY KEY (ring_group, extension)
+        );
+        CREATE TABLE ivr_menus (
+            name TEXT PRIMARY KEY,
+            number TEXT UNIQUE,
+            greeting TEXT NOT NULL,               -- prompt name
+            timeout INTEGER NOT NULL,             -- seconds to wait for a key after it
+            retries INTEGER NOT NULL,             -- further tries after a timeout or bad key
+            invalid_prompt TEXT NOT NULL,
+            timeout_prompt TEXT NOT NULL,
+            direct_dial INTEGER NOT NULL DEFAULT 0,  -- callers may dial an extension
+            repeat_key TEXT NOT NULL DEFAULT '*',
+            final TEXT NOT NULL,                  -- after the last try
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE ivr_options (
+            menu TEXT NOT NULL REFERENCES ivr_menus(name) ON DELETE CASCADE,
+            digit TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            PRIMARY KEY (menu, digit)
+        );
+        CREATE TABLE time_conditions (
+            id INTEGER PRIMARY KEY,               -- the day/night feature code's suffix
+            name TEXT NOT NULL UNIQUE,
+            open TEXT NOT NULL,                   -- destination inside the hours
+            closed TEXT NOT NULL,                 -- outside them and on holidays
+            override TEXT NOT NULL DEFAULT ''
+                CHECK (override IN ('', 'open', 'closed')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE time_ranges (
+            condition INTEGER NOT NULL REFERENCES time_conditions(id) ON DELETE CASCADE,
+            days TEXT NOT NULL,                   -- ISO weekdays, e.g. '12345'
+            start TEXT NOT NULL,                  -- HH:MM, local time
+            "end" TEXT NOT NULL
+        );
+        CREATE TABLE holidays (
+            condition INTEGER NOT NULL REFERENCES time_conditions(id) ON DELETE CASCADE,
+            first TEXT NOT NULL,                  -- YYYY-MM-DD
+            last TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE voicemail_boxes (
+            extension TEXT PRIMARY KEY,
+            pin_hash TEXT NOT NULL,               -- Argon2id
+            max_seconds INTEGER NOT NULL DEFAULT 180,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE voicemail_messages (
+            id TEXT PRIMARY KEY,
+            box TEXT NOT NULL REFERENCES voicemail_boxes(extension) ON DELETE CASCADE,
+            folder TEXT NOT NULL CHECK (folder IN ('new', 'old', 'saved')),
+            caller TEXT NOT NULL,
+            caller_name TEXT NOT NULL DEFAULT '',
+            received_at TEXT NOT NULL,            -- UTC ISO time
+            seconds REAL NOT NULL,
+            file TEXT NOT NULL                    -- under var/voicemail/
+        );
+        CREATE INDEX voicemail_messages_box ON voicemail_messages (box, folder, received_at);
+        CREATE TABLE feature_codes (
+            name TEXT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE
+        );
+        ALTER TABLE extensions ADD COLUMN record_prompts INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]

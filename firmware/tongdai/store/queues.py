@@ -11,6 +11,7 @@ import sqlite_utils
 from tongdai.acdcore import EMPTY_RULES, STRATEGIES
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
+from tongdai.store.features import number_owner
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 NUMBER_RE = re.compile(r"^[0-9]{2,8}$")  # an internal number, like an extension's
@@ -97,14 +98,9 @@ def _check_queue(db: sqlite_utils.Database, q: Queue) -> None:
     if q.number is not None:
         if not NUMBER_RE.match(q.number):
             raise QueueError("number: 2 to 8 digits")
-        if db["extensions"].count_where("number = ?", [q.number]):
-            raise QueueError(f"number: {q.number} is an extension")
-        if db["conference_rooms"].count_where("number = ?", [q.number]):
-            raise QueueError(f"number: {q.number} is a conference room")
-        from tongdai.calls.features import RESERVED_NUMBERS
-
-        if q.number in RESERVED_NUMBERS:
-            raise QueueError(f"number: {q.number} is a feature code")
+        owner = number_owner(db, q.number)
+        if owner and owner != f"queue {q.number}":  # (its own, when reconfigured)
+            raise QueueError(f"number: {q.number} is taken by {owner}")
     if q.strategy not in STRATEGIES:
         raise QueueError("strategy: one of " + ", ".join(STRATEGIES))
     for name in SECONDS:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from tongdai.calls.patterns import PatternError, compile_pattern, matches
+from tongdai.store import destinations
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 from tongdai.store.extensions import PERMISSIONS
@@ -16,7 +17,6 @@ from tongdai.store.extensions import PERMISSIONS
 RECORD_POLICIES = ("never", "always", "on-demand")
 # Outbound classes, narrowest first; an extension's permission names the widest it may use.
 CLASSES = ("local", "national", "international", "emergency")
-DESTINATION_KINDS = ("extension", "queue")  # ring groups and IVRs come with their issue
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 DID_RE = re.compile(r"^\+?[0-9]{1,20}$")
 CALLER_ID_RE = re.compile(r"^\+?[0-9]{1,20}$")
@@ -37,14 +37,10 @@ def allowed(permission: str, route_class: str) -> bool:
 
 
 def _destination(db: sqlite_utils.Database, text: str) -> str:
-    kind, _, value = text.partition(":")
-    if kind not in DESTINATION_KINDS:
-        raise RouteError(f"destination: kind:value with kind one of {', '.join(DESTINATION_KINDS)}")
-    if kind == "extension" and not db["extensions"].count_where("number = ?", [value]):
-        raise RouteError(f"destination: no extension {value}")
-    if kind == "queue" and not db["queues"].count_where("name = ?", [value]):
-        raise RouteError(f"destination: no queue {value}")
-    return f"{kind}:{value}"
+    try:
+        return destinations.check(db, text)
+    except destinations.DestinationError as exc:
+        raise RouteError(str(exc)) from None
 
 
 def add_inbound(
@@ -55,10 +51,12 @@ def add_inbound(
     trunk: str = "",
     recording: str = "never",
     priority: int = 0,
+    caller: str = "",
     actor: str = "system",
 ) -> int:
-    """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk).
-    `priority` puts its callers ahead of others in a queue."""
+    """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk)
+    whose caller ID matches the dial pattern `caller` ('': any caller). `priority`
+    puts its callers ahead of others in a queue."""
     did = "" if did in ("", "any") else did
     if did and not DID_RE.match(did):
         raise RouteError("did: the number called, digits with an optional leading +, or 'any'")
@@ -68,13 +66,23 @@ def add_inbound(
         raise RouteError(f"record: one of {', '.join(RECORD_POLICIES)}")
     if not isinstance(priority, int) or not 0 <= priority <= 100:
         raise RouteError("priority: a whole number from 0 to 100")
+    if caller:
+        try:
+            compile_pattern(caller)
+        except PatternError as exc:
+            raise RouteError(f"caller: {exc}") from None
     destination = _destination(db, destination)
-    if db["inbound_routes"].count_where("did = ? AND trunk = ?", [did, trunk]):
-        raise RouteError(f"did: a route for {did or 'any'} from {trunk or 'any trunk'} exists")
+    if db["inbound_routes"].count_where(
+        "did = ? AND trunk = ? AND caller = ?", [did, trunk, caller]
+    ):
+        raise RouteError(
+            f"did: a route for {did or 'any'} from {trunk or 'any trunk'}"
+            f"{' and callers ' + caller if caller else ''} exists"
+        )
     with db.atomic():
         row_id = db["inbound_routes"].insert(
             {"did": did, "trunk": trunk, "destination": destination, "record": recording,
-             "priority": priority, "created_at": utcnow()}
+             "priority": priority, "caller": caller, "created_at": utcnow()}
         ).last_rowid  # fmt: skip
         record(db, actor, "route.inbound.create", f"{did or 'any'} {trunk} -> {destination}")
     return row_id
@@ -92,15 +100,15 @@ def inbound(db: sqlite_utils.Database) -> list[dict]:
     return list(db.query("SELECT * FROM inbound_routes ORDER BY did, trunk"))
 
 
-def find_inbound(db: sqlite_utils.Database, did: str, trunk: str) -> dict | None:
-    """The most specific route: this DID from this trunk, this DID from any trunk, any
-    DID from this trunk, then any DID from any trunk."""
+def find_inbound(db: sqlite_utils.Database, did: str, trunk: str, caller: str = "") -> dict | None:
+    """The most specific route: the DID named before any DID, then a caller pattern
+    that matches before any caller, then the trunk named before any trunk."""
     rows = db.query(
         """SELECT * FROM inbound_routes WHERE did IN (?, '') AND trunk IN (?, '')
-           ORDER BY did = '', trunk = '' LIMIT 1""",
+           ORDER BY did = '', caller = '', trunk = ''""",
         [did, trunk],
     )
-    return next(iter(rows), None)
+    return next((r for r in rows if not r["caller"] or matches(r["caller"], caller)), None)
 
 
 # -- outbound ----------------------------------------------------------------------------

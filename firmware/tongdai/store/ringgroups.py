@@ -1,0 +1,134 @@
+"""Ring groups: several extensions rung together (ring-all) or one after another
+(in order, each for its own time), then a final destination when nobody answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from tongdai.store import destinations
+from tongdai.store.audit import record
+from tongdai.store.db import utcnow
+from tongdai.store.features import number_owner
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+NUMBER_RE = re.compile(r"^[1-9][0-9]{1,5}$")
+STRATEGIES = ("ringall", "order")
+
+
+class RingGroupError(ValueError):
+    """A bad ring group field; the message names it."""
+
+
+@dataclass(frozen=True)
+class Member:
+    extension: str
+    ring_timeout: int
+
+
+@dataclass(frozen=True)
+class RingGroup:
+    name: str
+    number: str | None
+    strategy: str
+    ring_timeout: int
+    final: str
+    members: tuple[Member, ...]
+
+
+def _timeout(value: int, field: str) -> int:
+    if not isinstance(value, int) or not 5 <= value <= 300:
+        raise RingGroupError(f"{field}: 5 to 300 seconds")
+    return value
+
+
+def add(
+    db: sqlite_utils.Database,
+    name: str,
+    *,
+    members: list[str],
+    strategy: str = "ringall",
+    number: str | None = None,
+    ring_timeout: int = 25,
+    member_timeout: int = 15,
+    final: str = "hangup",
+    actor: str = "system",
+) -> None:
+    """`members`: extension numbers in ringing order, each optionally `201:20` with its
+    own ring time (in-order groups; `member_timeout` otherwise)."""
+    if not NAME_RE.match(name):
+        raise RingGroupError("name: lower-case letters, digits, - and _, up to 32")
+    if db["ring_groups"].count_where("name = ?", [name]):
+        raise RingGroupError(f"name: ring group {name} already exists")
+    if number is not None:
+        if not NUMBER_RE.match(number):
+            raise RingGroupError("number: 2 to 6 digits, not starting with 0")
+        if owner := number_owner(db, number):
+            raise RingGroupError(f"number: {number} is taken by {owner}")
+    if strategy not in STRATEGIES:
+        raise RingGroupError(f"strategy: one of {', '.join(STRATEGIES)}")
+    _timeout(ring_timeout, "ring_timeout")
+    parsed: list[Member] = []
+    for item in members:
+        extension, _, seconds = item.strip().partition(":")
+        if not db["extensions"].count_where("number = ?", [extension]):
+            raise RingGroupError(f"members: no extension {extension}")
+        if any(m.extension == extension for m in parsed):
+            raise RingGroupError(f"members: {extension} is listed twice")
+        if seconds and not seconds.isdigit():
+            raise RingGroupError(f"members: {item}: the ring time is whole seconds")
+        parsed.append(Member(extension, _timeout(int(seconds or member_timeout), "members")))
+    if not parsed:
+        raise RingGroupError("members: at least one extension")
+    try:
+        final = destinations.check(db, final, "final")
+    except destinations.DestinationError as exc:
+        raise RingGroupError(str(exc)) from None
+    with db.atomic():
+        db["ring_groups"].insert(
+            {"name": name, "number": number, "strategy": strategy,
+             "ring_timeout": ring_timeout, "final": final, "created_at": utcnow()}
+        )  # fmt: skip
+        db["ring_group_members"].insert_all(
+            {"ring_group": name, "extension": m.extension, "position": i,
+             "ring_timeout": m.ring_timeout}
+            for i, m in enumerate(parsed)
+        )  # fmt: skip
+        record(db, actor, "ringgroup.create", f"{name} {strategy} {[m.extension for m in parsed]}")
+
+
+def get(db: sqlite_utils.Database, name: str) -> RingGroup | None:
+    rows = list(db["ring_groups"].rows_where("name = ?", [name]))
+    if not rows:
+        return None
+    row = rows[0]
+    members = db.query(
+        "SELECT extension, ring_timeout FROM ring_group_members WHERE ring_group = ?"
+        " ORDER BY position",
+        [name],
+    )
+    return RingGroup(
+        row["name"], row["number"], row["strategy"], row["ring_timeout"], row["final"],
+        tuple(Member(m["extension"], m["ring_timeout"]) for m in members),
+    )  # fmt: skip
+
+
+def by_number(db: sqlite_utils.Database, number: str) -> str | None:
+    row = db.execute("SELECT name FROM ring_groups WHERE number = ?", [number]).fetchone()
+    return row[0] if row else None
+
+
+def all_groups(db: sqlite_utils.Database) -> list[RingGroup]:
+    names = [r[0] for r in db.execute("SELECT name FROM ring_groups ORDER BY name")]
+    return [g for g in (get(db, n) for n in names) if g is not None]
+
+
+def delete(db: sqlite_utils.Database, name: str, *, actor: str = "system") -> None:
+    if not db["ring_groups"].count_where("name = ?", [name]):
+        raise RingGroupError(f"name: no ring group {name}")
+    destinations.refuse_if_used(db, f"ring_group:{name}", "name", RingGroupError)
+    with db.atomic():
+        db["ring_groups"].delete(name)
+        record(db, actor, "ringgroup.delete", name)
