@@ -22,10 +22,10 @@ SECRETS = {
 }
 
 
-def cli(svc, *args: str) -> subprocess.CompletedProcess:
+def cli(svc, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         tongdai_cmd(*args, "--data-dir", str(svc.data_dir)),
-        capture_output=True, text=True, timeout=30, env=svc.env,
+        capture_output=True, text=True, timeout=30, env=svc.env, input=input,
     )  # fmt: skip
 
 
@@ -77,9 +77,9 @@ def phones(box):
         phone.close()
 
 
-def add(svc, *args: str) -> str:
+def add(svc, *args: str, input: str | None = None) -> str:
     """Run a CLI command that must succeed; its output."""
-    r = cli(svc, *args)
+    r = cli(svc, *args, input=input)
     assert r.returncode == 0, r.stderr
     return r.stdout
 

@@ -50,7 +50,7 @@ class Voicemail:
         self.switch = switch
         self.db = db
         self.prompts = prompts
-        self.directory = recordings / FOLDER
+        self.directory = recordings.resolve() / FOLDER  # the engine plays absolute paths
         self.zone = ZoneInfo(timezone)
         self.on_change = on_change
 
@@ -127,16 +127,17 @@ class Voicemail:
         say = self.prompts.sentence
         if box is None:
             box = await interact.collect(channel, say("vm_enter_box"), max_digits=6)
+        question = say("vm_enter_pin")
         for _ in range(PIN_TRIES):
-            pin = await interact.collect(channel, say("vm_enter_pin"), max_digits=12)
+            pin = await interact.collect(channel, question, max_digits=12)
             # Argon2 takes tens of milliseconds: off the event loop.
             stored = boxes.pin_hash(self.db, box)
             if pin and await asyncio.to_thread(boxes.pin_matches, stored, pin):
                 break
-            await interact.say(channel, say("vm_bad_pin"))
+            question = say("vm_bad_pin", "vm_enter_pin")  # typing ahead cuts it short
         else:
             log.warning("voicemail %s: wrong PIN %d times from %s", box, PIN_TRIES, channel.party)
-            await interact.say(channel, say("goodbye"))
+            await interact.say(channel, say("vm_bad_pin", "goodbye"))
             await channel.hangup()
             return
         while True:
