@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub, _group, _action, lambda p: _settings_flags(p, all_flags=False), _store,
         _load_settings,
     )  # fmt: skip
+    from tongdai.provisioning import commands as phone_commands
+
+    phone_commands.register(sub, _group, _action, _store, _load_settings)
     return parser
 
 
@@ -464,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.cdr import CdrError
     from tongdai.store.conferences import ConferenceError
     from tongdai.store.extensions import ExtensionError
+    from tongdai.store.phones import PhoneError
     from tongdai.store.queues import QueueError
     from tongdai.store.routes import RouteError
     from tongdai.store.trunks import TrunkError
@@ -473,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
-        ExtensionError, QueueError, RouteError, TrunkError,
+        ExtensionError, PhoneError, QueueError, RouteError, TrunkError,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -85,6 +85,10 @@ def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> 
         raise ExtensionError(f"number: {number} is a queue agent (tongdai agent del {number})")
     if db["queues"].count_where("overflow = ?", [f"extension:{number}"]):
         raise ExtensionError(f"number: a queue overflows to {number}")
+    if macs := [r["mac"] for r in db.query("SELECT mac FROM phones WHERE extension = ?", [number])]:
+        raise ExtensionError(
+            f"number: desk phone {', '.join(macs)} is assigned to {number} (tongdai phone del MAC)"
+        )
     with db.atomic():
         db["extensions"].delete(number)
         record(db, actor, "extension.delete", number)
