@@ -220,3 +220,60 @@ def test_scan_detector_forgets_old_requests():
     assert not d.unknown("a", "m1", 0) and not d.unknown("a", "m2", 1)
     assert not d.unknown("a", "m3", 100)  # m1 and m2 are too old
     assert d.unknown("a", "m4", 101) is False and d.unknown("a", "m5", 102) is True
+
+
+# -- the phones table --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["00:15:65:A1:B2:C3", "00-15-65-a1-b2-c3", "0015.65a1.b2c3",
+                                  " 001565A1B2C3 "])  # fmt: skip
+def test_mac_is_normalised(text):
+    assert phones.normalise_mac(text) == "001565a1b2c3"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"mac": "00:15:65:A1:B2"}, "mac:"),
+        ({"mac": "00:15:65:A1:B2:ZZ"}, "mac:"),
+        ({"vendor": "aastra"}, "vendor:"),
+        ({"extension": "299"}, "extension: no extension 299"),
+        ({"model": "T46U; rm -rf"}, "model:"),
+    ],
+)
+def test_bad_fields_are_named_and_change_nothing(db, kwargs, field):
+    args = {"mac": "001565a1b2c3", "extension": "201", "vendor": "yealink", **kwargs}
+    with pytest.raises(phones.PhoneError, match=field):
+        phones.add(db, args.pop("mac"), **args)
+    assert phones.all_phones(db) == []
+
+
+def test_one_phone_per_mac_and_the_audit_log(db):
+    phones.add(db, "001565a1b2c3", extension="201", vendor="yealink", actor="cli")
+    with pytest.raises(phones.PhoneError, match="already assigned to extension 201"):
+        phones.add(db, "00:15:65:a1:b2:c3", extension="201", vendor="snom")
+    phones.delete(db, "001565A1B2C3", actor="cli")
+    actions = [e["action"] for e in db["audit_log"].rows_where("actor = 'cli'", order_by="id")]
+    assert actions == ["phone.create", "phone.delete"]
+    with pytest.raises(phones.PhoneError, match="mac: no phone"):
+        phones.delete(db, "001565a1b2c3")
+
+
+def test_an_extension_with_a_phone_is_not_deleted(db):
+    phones.add(db, "001565a1b2c3", extension="201", vendor="yealink")
+    with pytest.raises(extensions.ExtensionError, match="desk phone 001565a1b2c3 is assigned"):
+        extensions.delete(db, "201")
+    phones.delete(db, "001565a1b2c3")
+    extensions.delete(db, "201")
+
+
+def test_resync_request_is_taken_back_or_answered(db):
+    phones.add(db, "001565a1b2c3", extension="201", vendor="yealink", now=NOW)
+    asked = phones.request_resync(db, "001565a1b2c3", now=NOW + 5)
+    assert [p["mac"] for p in phones.pending_resyncs(db)] == ["001565a1b2c3"]
+    assert phones.get(db, "001565a1b2c3")["opened_at"] == NOW + 5
+    phones.resync_done(db, "001565a1b2c3", "check-sync sent to 1 contact(s)")
+    assert not phones.withdraw_resync(db, "001565a1b2c3", asked)  # the service took it
+    asked = phones.request_resync(db, "001565a1b2c3", now=NOW + 9)
+    assert phones.withdraw_resync(db, "001565a1b2c3", asked)
+    assert phones.pending_resyncs(db) == []

@@ -69,7 +69,7 @@ def profile_url(base: str, profile: ProfileRequest) -> str:
     """What the NOTIFY carries: the directory of the files, or for Snom (whose setting
     server is a file) the file named as the phone will ask for it."""
     if profile.vendor == "snom" and profile.model:
-        model = profile.model.lower().removeprefix("snom")
+        model = profile.model[4:] if profile.model.lower().startswith("snom") else profile.model
         return f"{base}snom{model}-{profile.mac.upper()}.htm"
     return base
 
