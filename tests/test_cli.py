@@ -77,3 +77,20 @@ def test_extensions_from_the_cli(data_dir):
 def test_bad_settings_are_refused_by_name(data_dir):
     r = run(data_dir, "ext", "list", env={"TONGDAI_HTTP_PORT": "eighty"})
     assert r.returncode == 2 and "http_port (from environment TONGDAI_HTTP_PORT)" in r.stderr
+
+
+def test_phones_from_the_cli(data_dir):
+    assert run(data_dir, "ext", "add", "201", "--name", "Lan").returncode == 0
+    r = run(data_dir, "phone", "add", "00:15:65:A1:B2:C3", "--ext", "201", "--vendor", "yealink",
+            "--model", "T46U", "--label", "reception")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "phone 001565a1b2c3 (yealink T46U) assigned to 201" in r.stdout
+    assert "/prov/001565a1b2c3.cfg (served for the next 24 h)" in r.stdout
+    listed = run(data_dir, "phone", "list").stdout
+    assert "001565a1b2c3     201  yealink" in listed and "never fetched  reception" in listed
+    r = run(data_dir, "phone", "add", "001565a1b2c3", "--ext", "201", "--vendor", "snom")
+    assert r.returncode == 2 and "mac: 001565a1b2c3 is already assigned" in r.stderr
+    r = run(data_dir, "phone", "add", "0015", "--ext", "201", "--vendor", "snom")
+    assert r.returncode == 2 and "mac: '0015' is not a MAC address" in r.stderr
+    assert run(data_dir, "phone", "del", "00-15-65-a1-b2-c3").returncode == 0
+    assert run(data_dir, "phone", "list").stdout == ""

@@ -49,6 +49,9 @@ def test_config_file_found_through_environment(tmp_path):
         ("env", "TONGDAI_LANGUAGE", "fr"),
         ("env", "TONGDAI_TIMEZONE", "Mars/Olympus"),
         ("flag", "http_port", "http"),
+        ("env", "TONGDAI_PROVISIONING_PNP", "maybe"),
+        ("env", "TONGDAI_PHONE_SIP_TRANSPORT", "sctp"),
+        ("env", "TONGDAI_PROVISIONING_WINDOW", "-1"),
     ],
 )
 def test_bad_values_name_the_setting_and_its_source(layer, name, value):
@@ -79,3 +82,18 @@ def test_media_address_follows_a_specific_bind():
     )
     lan = Settings(bind="0.0.0.0").resolved_media_address()
     assert lan == settings.lan_address()
+
+
+def test_provisioning_settings(tmp_path):
+    none = {"TONGDAI_CONFIG": "/nonexistent.toml"}
+    s = settings.load(env=none)
+    assert (s.provisioning_pnp, s.phone_sip_transport, s.provisioning_window) == (
+        False,
+        "udp",
+        86_400,
+    )  # PnP (multicast) stays off unless asked for
+    conf = tmp_path / "tongdai.toml"
+    conf.write_text('provisioning_pnp = true\nphone_sip_transport = "TLS"\n')
+    s = settings.load(config_file=conf, env={"TONGDAI_PROVISIONING_WINDOW": "0"})
+    assert (s.provisioning_pnp, s.phone_sip_transport, s.provisioning_window) == (True, "tls", 0)
+    assert settings.load(env={**none, "TONGDAI_PROVISIONING_PNP": "off"}).provisioning_pnp is False

@@ -175,8 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
         _load_settings,
     )  # fmt: skip
     from tongdai.calls import commands as routing_commands
+    from tongdai.provisioning import commands as phone_commands
 
     routing_commands.register(sub, _group, _action, _store)
+    phone_commands.register(sub, _group, _action, _store, _load_settings)
     return parser
 
 
@@ -473,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     from tongdai.store.conferences import ConferenceError
     from tongdai.store.destinations import DestinationError
     from tongdai.store.extensions import ExtensionError
+    from tongdai.store.phones import PhoneError
     from tongdai.store.queues import QueueError
     from tongdai.store.routes import RouteError
     from tongdai.store.trunks import TrunkError
@@ -482,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
-        ExtensionError, QueueError, RouteError, TrunkError, DestinationError, *ROUTING_ERRORS,
+        ExtensionError, PhoneError, QueueError, RouteError, TrunkError, DestinationError,
+        *ROUTING_ERRORS,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

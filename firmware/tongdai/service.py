@@ -28,8 +28,11 @@ from tongdai.media import music
 from tongdai.media.supervisor import MediaError, MediaSupervisor, MediaUnavailable
 from tongdai.metrics import Metrics
 from tongdai.prompts.library import Prompts
+from tongdai.provisioning import mcast, pnp, resync
+from tongdai.provisioning.files import Box
+from tongdai.provisioning.http import FileServer
 from tongdai.settings import Settings
-from tongdai.store import ChangeWatcher
+from tongdai.store import ChangeWatcher, phones
 
 log = logging.getLogger("tongdai")
 
@@ -137,6 +140,9 @@ class Service:
             timezone=settings.timezone,
         )
         self.switch.on_incoming = self.dialplan.route
+        self.provisioning = FileServer(
+            db, self.phone_box, settings.provisioning_window, self.edge.edge.guard
+        )
         self.watcher = ChangeWatcher(self.db)
         self.watcher.subscribe(self.reload)
         self.extension_count = 0
@@ -179,6 +185,44 @@ class Service:
         with contextlib.suppress(RuntimeError):  # (before the loop runs: run() syncs)
             asyncio.get_running_loop()
             self._sync_acd()
+            self._resync_phones()
+
+    def phone_box(self) -> Box:
+        """The box as provisioned phones are told about it."""
+        s = self.settings
+        return Box(
+            host=self.edge.edge.config.advertise,
+            sip_port=self.edge.ports["TLS" if s.phone_sip_transport == "tls" else "UDP"],
+            transport=s.phone_sip_transport,
+            http_port=self.sockets["HTTP"].getsockname()[1],
+            language=s.language,
+            timezone=s.timezone,
+        )
+
+    def _resync_phones(self) -> None:
+        try:
+            resync.run_pending(self.db, self.edge)
+        except Exception:
+            log.exception("phone re-sync failed")
+
+    async def _pnp(self) -> None:
+        """Answer multicast PnP SUBSCRIBEs (the provisioning_pnp setting)."""
+        loop = asyncio.get_running_loop()
+        try:
+            sock = mcast.multicast_socket(self.edge.edge.config.advertise, self.edge.ports["UDP"])
+            mcast.keep_group_out(self.sockets["UDP"])
+        except OSError as exc:
+            log.error("PnP: cannot join %s: %s", pnp.GROUP, exc)
+            return
+        listener = mcast.PnpListener(
+            lambda mac: phones.get(self.db, mac) is not None, self.phone_box
+        )
+        transport, _ = await loop.create_datagram_endpoint(lambda: listener, sock=sock)
+        log.info("PnP: answering phones on %s:%d", pnp.GROUP, self.edge.ports["UDP"])
+        try:
+            await asyncio.Event().wait()
+        finally:
+            transport.close()
 
     def _sync_acd(self) -> None:
         try:
@@ -213,6 +257,8 @@ class Service:
             asyncio.create_task(self._retention(), name="retention"),
             asyncio.create_task(self._sounds(), name="sounds"),
         ]
+        if self.settings.provisioning_pnp:
+            tasks.append(asyncio.create_task(self._pnp(), name="pnp"))
         stop = asyncio.create_task(self._stop.wait())
         essential = [tasks[0], tasks[2]]  # the console and the SIP edge
         done, _ = await asyncio.wait([stop, *essential], return_when=asyncio.FIRST_COMPLETED)

@@ -58,6 +58,12 @@ class Settings:
     park_timeout: int = 120  # seconds a parked call waits before ringing back its parker
     recording_keep_days: int = 90  # recordings older than this are deleted ...
     recording_min_free_mb: int = 500  # ... and the oldest go first when the disk is this full
+    # Desk-phone provisioning: a phone's files (they hold its SIP secret) are served for this
+    # many seconds after it is assigned or re-synced (0: always); phones are told to
+    # register over this transport; multicast PnP (224.0.1.75) is answered only when on.
+    provisioning_window: int = 86_400
+    phone_sip_transport: str = "udp"
+    provisioning_pnp: bool = False
 
     @property
     def db_path(self) -> Path:
@@ -109,7 +115,11 @@ _INT_FIELDS = {
     "park_timeout": (5, 3600),
     "recording_keep_days": (1, 3650),
     "recording_min_free_mb": (10, 1_000_000),
+    "provisioning_window": (0, 30 * 86_400),
 }
+PHONE_TRANSPORTS = ("udp", "tcp", "tls")
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}  # fmt: skip
 DIGEST_ALGORITHMS = ("SHA-256", "MD5")
 CODECS = ("PCMU", "PCMA", "G722")
 
@@ -162,11 +172,19 @@ def _convert(name: str, raw: Any, source: str) -> Any:
             if raw not in LANGUAGES:
                 raise ValueError
             return raw
+        if name == "phone_sip_transport":
+            if str(raw).lower() not in PHONE_TRANSPORTS:
+                raise ValueError
+            return str(raw).lower()
+        if name == "provisioning_pnp":
+            if isinstance(raw, bool):
+                return raw
+            return _BOOLEANS[str(raw).strip().lower()]
         if name == "log_level":
             if str(raw).lower() not in LOG_LEVELS:
                 raise ValueError
             return str(raw).lower()
-    except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
+    except (ValueError, TypeError, KeyError, zoneinfo.ZoneInfoNotFoundError) as exc:
         raise SettingsError(f"bad value {raw!r} for {where}: {_HINTS[name]}") from exc
     raise SettingsError(f"unknown setting {name!r} (from {source})")
 
@@ -180,6 +198,8 @@ _HINTS = {
     "timezone": "expected an IANA time zone such as Asia/Ho_Chi_Minh",
     "language": "expected one of " + ", ".join(LANGUAGES),
     "log_level": "expected one of " + ", ".join(LOG_LEVELS),
+    "phone_sip_transport": "expected one of " + ", ".join(PHONE_TRANSPORTS),
+    "provisioning_pnp": "expected on or off",
     **{n: f"expected a whole number {lo}-{hi}" for n, (lo, hi) in _INT_FIELDS.items()},
     "sip_digest": "expected a comma-separated list of " + ", ".join(DIGEST_ALGORITHMS),
     "media_codecs": "expected a comma-separated list of " + ", ".join(CODECS),

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tongdai import __version__
+from tongdai.provisioning.http import router as provisioning_router
 from tongdai.store import accounts
 
 if TYPE_CHECKING:
@@ -65,4 +66,6 @@ def create_app(service: "Service") -> FastAPI:
     async def system(user: Annotated[accounts.User, Depends(api_user)]) -> dict:
         return {**health(), "user": user.username, "extensions": service.extension_count}
 
+    # Desk phones fetch their configuration files here (see tongdai.provisioning.access).
+    app.include_router(provisioning_router(service.provisioning))
     return app

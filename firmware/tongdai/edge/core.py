@@ -353,12 +353,22 @@ class Edge:
 
     def qualify(self, binding: Binding, flow, now: float) -> None:
         """Ping a contact with OPTIONS; any answer means it is reachable (RFC 3261 11)."""
+        self.send_to_binding("OPTIONS", binding, flow, now)
+
+    def send_to_binding(
+        self, method: str, binding: Binding, flow, now: float, headers: tuple = ()
+    ) -> None:
+        """An out-of-dialog request of ours to a registered contact over the flow given
+        (OPTIONS pings; NOTIFY check-sync). Any answer marks the contact reachable, none
+        unreachable. `headers`: (name, value) pairs to add."""
         contact = binding.contact
-        req, branch = self.request("OPTIONS", contact, f"<{contact}>", flow.transport)
+        req, branch = self.request(method, contact, f"<{contact}>", flow.transport)
+        for name, value in headers:
+            req.headers.add(name, value)
         data = req.encode()
         flow.send(data)
         self.client.start(
-            branch, "OPTIONS", data, flow, reliable=flow.reliable, now=now, owner=binding,
+            branch, method, data, flow, reliable=flow.reliable, now=now, owner=binding,
             timeout=self.config.qualify_timeout,
         )  # fmt: skip
 

@@ -258,6 +258,18 @@ class EdgeServer:
                 out.append((binding.contact, self.token(flow)))
         return out
 
+    def send_to_binding(self, binding: Binding, method: str, headers: tuple = ()) -> bool:
+        """An out-of-dialog request of ours (NOTIFY check-sync, say) to a registered contact
+        over its own flow, the way qualify pings go; False when that flow is gone."""
+        flow = self.for_binding(binding)
+        if flow is None:
+            return False
+        self.edge.send_to_binding(method, binding, flow, time.time(), headers)
+        deadline = self.edge.next_deadline()
+        if deadline is not None and deadline < self._timer_at:
+            self._arm(deadline)
+        return True
+
     # -- flows: how the core names and finds the ways to reach a peer -------------------
 
     def for_binding(self, binding: Binding):

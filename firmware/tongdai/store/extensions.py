@@ -87,6 +87,10 @@ def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> 
         raise ExtensionError(f"number: {number} is in the ring groups {', '.join(groups)}")
     if db["agents"].count_where("number = ? AND kind = 'extension'", [number]):
         raise ExtensionError(f"number: {number} is a queue agent (tongdai agent del {number})")
+    if macs := [r["mac"] for r in db.query("SELECT mac FROM phones WHERE extension = ?", [number])]:
+        raise ExtensionError(
+            f"number: desk phone {', '.join(macs)} is assigned to {number} (tongdai phone del MAC)"
+        )
     with db.atomic():
         db["voicemail_boxes"].delete_where("extension = ?", [number])
         db["extensions"].delete(number)

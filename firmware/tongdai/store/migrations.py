@@ -364,4 +364,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE extensions ADD COLUMN record_prompts INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "desk phones for auto-provisioning",
+        """
+        -- A desk phone the box provisions: its configuration file is served by MAC.
+        -- The times the service compares are UNIX seconds (UTC).
+        CREATE TABLE phones (
+            mac TEXT PRIMARY KEY CHECK (length(mac) = 12),  -- 12 lower-case hex digits
+            extension TEXT NOT NULL REFERENCES extensions(number),
+            vendor TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            -- its files (they hold the SIP secret) are served for a while after this:
+            -- set on assignment and by a re-sync (settings: provisioning_window)
+            opened_at REAL NOT NULL,
+            last_fetch_at REAL,                   -- the last file served to it ...
+            last_fetch_from TEXT,                 -- ... and to which address
+            resync_requested_at REAL,             -- a check-sync the service is to send
+            resync_result TEXT NOT NULL DEFAULT ''  -- what became of the last one
+        );
+        CREATE INDEX phones_extension ON phones (extension);
+        """,
+    ),
 ]
