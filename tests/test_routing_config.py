@@ -97,6 +97,7 @@ def test_an_ivr_menu_and_its_keys(db):
         ({"options": {"x": "hangup"}}, "not a key"),
         ({"options": {"*": "hangup"}}, "repeat key"),
         ({"final": "planet:mars"}, "final"),
+        ({"final": "hangup"}, "final: a person or a voicemail box"),
         ({"greeting": "Welcome!"}, "greeting"),
         ({"timeout": 0}, "timeout"),
         ({"direct_dial": True, "options": {"2": "hangup"}}, "first digit of extensions"),

@@ -67,6 +67,8 @@ def _check(db: sqlite_utils.Database, menu: Menu) -> Menu:
             raise IvrError(f"options: key {key} is the first digit of extensions callers may dial")
         options[key] = _destination(db, destination, f"options: key {key}")
     final = _destination(db, menu.final, "final")
+    if final == "hangup" or final.startswith("announcement:"):
+        raise IvrError("final: a person or a voicemail box (a caller who presses nothing)")
     return Menu(**{**menu.__dict__, "options": options, "final": final})
 
 
