@@ -13,6 +13,10 @@ cdef int NO_TIMER
 cdef int T_WRAP, T_REST, T_RING, T_RETRY, T_MAX_WAIT, T_SIM_HANGUP, T_SIM_ABANDON
 cdef double IDLE_SCALE, DECAY
 cdef long HANDLE_WINDOW, HANDLE_PRIOR
+cdef double ZIG_R, ZIG_V
+cdef double ZIG_X[257]
+cdef double ZIG_W[256]
+cdef double ZIG_F[257]
 
 @cython.final
 cdef class Rng:
@@ -24,7 +28,10 @@ cdef class Rng:
     cpdef unsigned int next_u32(self) noexcept
     @cython.locals(a="unsigned int", b="unsigned int")
     cpdef double random(self) noexcept
+    @cython.locals(w="unsigned int", i=int, x=double)
     cpdef double exponential(self, double mean) noexcept
+    @cython.locals(w="unsigned int")
+    cdef double _exponential_edge(self, int i, double x) noexcept
     cpdef long below(self, long n)
 
 
@@ -240,7 +247,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, arrival=Call, u=double, gives_up=double, timer=int,
+               now=double, call=Call, arrival=Call, gives_up=double, timer=int,
                agent=Agent, j=Py_ssize_t, action=int, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,

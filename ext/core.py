@@ -18,10 +18,11 @@ core.pxd gives Cython the C types; the file stays plain Python and also runs int
 """
 
 import gc
+import math
 from array import array
 
 import cython
-from cython.cimports.libc.math import log
+from cython.cimports.libc.math import exp, log
 
 INF = float("inf")
 MASK32 = 0xFFFFFFFF
@@ -101,6 +102,32 @@ HANDLE_PRIOR = 10  # the configured handle time counts as this many calls
 DECAY = 0.999  # patience estimate: weight of older callers' waits
 
 
+# Ziggurat tables for exponential variates (Marsaglia and Tsang, 2000): 256 layers of equal
+# area under exp(-x), layer i spanning [0, x[i]) (x[0] is the base layer's width with the
+# tail's area added; x[1] = ZIG_R, where the tail begins; x[256] = 0). Most draws take one
+# 32-bit word and no logarithm. Computed with Python floats and the C library's exp and
+# log in both builds, so both have the same tables.
+ZIG_R = 7.69711747013104972
+ZIG_V = 0.0039496598225815571993  # each layer's area
+
+
+def _ziggurat() -> tuple:
+    x = [0.0] * 257
+    x[0] = ZIG_V / math.exp(-ZIG_R)
+    x[1] = ZIG_R
+    for i in range(1, 255):
+        x[i + 1] = -math.log(ZIG_V / x[i] + math.exp(-x[i]))
+    f = [math.exp(-v) for v in x]
+    f[256] = 1.0
+    return x, [v / 16777216.0 for v in x[:256]], f
+
+
+_tables = _ziggurat()
+ZIG_X = _tables[0]
+ZIG_W = _tables[1]  # x scaled for a 24-bit integer u
+ZIG_F = _tables[2]  # exp(-x)
+
+
 class AcdError(ValueError):
     """A request that does not fit the current state (unknown agent, bad transition...)."""
 
@@ -142,7 +169,27 @@ class Rng:
         return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
 
     def exponential(self, mean: float) -> float:
-        return -mean * log(1.0 - self.random())
+        """Exponential with this mean, by the ziggurat: a word's low 8 bits pick a layer,
+        its high 24 a point across it, which falls inside the curve 99% of the time."""
+        w = self.next_u32()
+        i = w & 255
+        x = (w >> 8) * ZIG_W[i]
+        if x < ZIG_X[i + 1]:
+            return x * mean
+        return self._exponential_edge(i, x) * mean
+
+    def _exponential_edge(self, i: int, x: float) -> float:
+        """A standard exponential, the point x of layer i being beyond the layer below."""
+        while True:
+            if i == 0:  # the tail: beyond ZIG_R the exponential starts afresh
+                return ZIG_R - log(1.0 - self.random())
+            if ZIG_F[i] + self.random() * (ZIG_F[i + 1] - ZIG_F[i]) < exp(-x):
+                return x  # under the curve's edge
+            w = self.next_u32()  # missed it: a new word, a new layer
+            i = w & 255
+            x = (w >> 8) * ZIG_W[i]
+            if x < ZIG_X[i + 1]:
+                return x
 
     def below(self, n: int) -> int:
         return int(self.random() * n)
@@ -1394,6 +1441,7 @@ def _simulate(
     staffed = 0.0
     ewt_error = 0.0
     ewt_calls = 0
+    gives_up = 0.0
     while True:
         ta = next_arrival if arrived < calls else INF
         ts = own.peek()
@@ -1413,8 +1461,8 @@ def _simulate(
                 counted_from = now
             next_arrival = now + rng.exponential(gap)
             arrival = core._enqueue(q, now, 0)
-            if patience > 0:  # drawn now, turned into a patience only if the caller waits
-                u = rng.random()
+            if patience > 0:  # drawn now, used only if the caller waits
+                gives_up = now + rng.exponential(patience)
         elif now == ts:
             timer = own.pop()
             if own.kinds[timer] == T_SIM_HANGUP:
@@ -1441,8 +1489,7 @@ def _simulate(
                 j += 1
             core.acted = 0
         if arrival is not None and arrival.state == WAITING:  # (answered: no abandon timer)
-            if patience > 0:  # (as rng.exponential(patience) would have it)
-                gives_up = now + -patience * log(1.0 - u)
+            if patience > 0:
                 arrival.sim_timer = own.add(gives_up, T_SIM_ABANDON, arrival)
             if arrived > first_counted:
                 arrival.ewt = core._ewt(arrival)  # what the caller would be told
