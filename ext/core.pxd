@@ -100,7 +100,7 @@ cdef class Member:
 
 @cython.final
 cdef class Call:
-    cdef public object id  # a Python int, made once: the calls dict's key
+    cdef public long id
     cdef public Queue queue
     cdef public long priority
     cdef public double entered
@@ -227,7 +227,7 @@ cdef Py_ssize_t _place(Call call) except -1
 cdef Py_ssize_t _position(tuple items, object item) except -1
 
 @cython.locals(call=Call)
-cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
+cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
 
 @cython.locals(i=Py_ssize_t)
 cdef void _add_ready(Queue q, Member m) noexcept
