@@ -289,14 +289,11 @@ class Timers:
             if child >= n:
                 break
             right = child + 1
-            if right < n and (
-                self.heap_at[right] < self.heap_at[child]
-                or (
-                    self.heap_at[right] == self.heap_at[child]
-                    and self.heap_seq[right] < self.heap_seq[child]
+            if right < n:  # the earlier child, without a branch (a coin flip to predict)
+                child += (self.heap_at[right] < self.heap_at[child]) | (
+                    (self.heap_at[right] == self.heap_at[child])
+                    & (self.heap_seq[right] < self.heap_seq[child])
                 )
-            ):
-                child = right
             if at < self.heap_at[child] or (
                 at == self.heap_at[child] and seq < self.heap_seq[child]
             ):
@@ -1181,6 +1178,8 @@ class Core:
         while self.ready_count > 0:
             best = None
             for q in self.queues:
+                if q.ready == 0:  # no free member: none of its calls can ring now
+                    continue
                 call = q.first
                 while call is not None and (call.state != WAITING or call.ready_at > now):
                     call = call.behind
@@ -1194,8 +1193,7 @@ class Core:
                     ))
                 ):  # fmt: skip
                     continue
-                if q.ready > 0:
-                    best = call
+                best = call
             if best is None:
                 break
             self._offer(best, now)
@@ -1283,7 +1281,7 @@ class Core:
             return INF
         rate = q.serving / q.handle_estimate
         theta = q.abandon_weight / q.wait_exposure if q.wait_exposure > 0 else 0.0
-        n = _place(call)
+        n = q.length if call is q.last else _place(call)  # (an arrival is last, as a rule)
         ewt = 0.0
         for ahead in range(n):
             ewt += 1.0 / (rate + ahead * theta)
