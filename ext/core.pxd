@@ -238,6 +238,9 @@ cdef void _remove_ready(Queue q, int order) noexcept
 cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best,
                          long rr_last) except -1
 
+@cython.locals(q=Queue, call=Call, agent=Agent)
+cdef void _unlink_calls(Core core) noexcept
+
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds=*, long calls=*, double patience=*,
