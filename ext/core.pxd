@@ -13,6 +13,10 @@ cdef int NO_TIMER
 cdef int T_WRAP, T_REST, T_RING, T_RETRY, T_MAX_WAIT, T_SIM_HANGUP, T_SIM_ABANDON
 cdef double IDLE_SCALE, DECAY
 cdef long HANDLE_WINDOW, HANDLE_PRIOR
+cdef double ZIG_R, ZIG_V
+cdef double ZIG_X[257]
+cdef double ZIG_W[256]
+cdef double ZIG_F[257]
 
 @cython.final
 cdef class Rng:
@@ -24,7 +28,10 @@ cdef class Rng:
     cpdef unsigned int next_u32(self) noexcept
     @cython.locals(a="unsigned int", b="unsigned int")
     cpdef double random(self) noexcept
+    @cython.locals(w="unsigned int", i=int, x=double)
     cpdef double exponential(self, double mean) noexcept
+    @cython.locals(w="unsigned int")
+    cdef double _exponential_edge(self, int i, double x) noexcept
     cpdef long below(self, long n)
 
 
@@ -93,7 +100,7 @@ cdef class Member:
 
 @cython.final
 cdef class Call:
-    cdef public object id  # a Python int, made once: the calls dict's key
+    cdef public long id
     cdef public Queue queue
     cdef public long priority
     cdef public double entered
@@ -220,7 +227,7 @@ cdef Py_ssize_t _place(Call call) except -1
 cdef Py_ssize_t _position(tuple items, object item) except -1
 
 @cython.locals(call=Call)
-cdef Call _new_call(object call_id, Queue queue, long priority, double entered, long long seq)
+cdef Call _new_call(long call_id, Queue queue, long priority, double entered, long long seq)
 
 @cython.locals(i=Py_ssize_t)
 cdef void _add_ready(Queue q, Member m) noexcept
@@ -231,6 +238,9 @@ cdef void _remove_ready(Queue q, int order) noexcept
 cdef inline bint _better(int strategy, Queue q, Py_ssize_t k, Py_ssize_t best,
                          long rr_last) except -1
 
+@cython.locals(q=Queue, call=Call, agent=Agent)
+cdef void _unlink_calls(Core core) noexcept
+
 @cython.locals(collecting=bint)
 cpdef dict simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds=*, long calls=*, double patience=*,
@@ -240,7 +250,7 @@ cpdef dict simulate(long agents, double calls_per_hour, double aht,
                next_arrival=double, arrived=long, first_counted=long,
                counted_from=double, counted_until=double, busy=double, staffed=double,
                ewt_error=double, ewt_calls=long, ta=double, ts=double, tc=double,
-               now=double, call=Call, arrival=Call, u=double, gives_up=double, timer=int,
+               now=double, call=Call, arrival=Call, gives_up=double, timer=int,
                agent=Agent, j=Py_ssize_t, action=int, s=Stats, finished=long)
 cdef dict _simulate(long agents, double calls_per_hour, double aht,
                     double sl_seconds, long calls, double patience,

@@ -458,3 +458,27 @@ def test_abandon_while_ringing_an_agent_whose_pause_empties_the_queue(acd):
     assert core.agent_state(0)[:3] == ("paused", 2.0, "lunch")
     n = core.queue_numbers(0, 2.0)
     assert (n["abandoned"], n["left_empty"], n["waiting"]) == (1, 1, 0)
+
+
+def test_a_core_let_go_of_with_calls_in_hand_is_freed(acd):
+    # Compiled, calls are out of sight of the cycle collector: the core unlinks the ones
+    # it still holds when it goes (waiting, ringing, talking, wrapping up).
+    import gc
+
+    def run():
+        core = hotline(acd, agents=3, wrap_up=30.0)
+        calls = [core.enqueue(0, 1.0) for _ in range(6)]
+        assert len(offers(acd, core, 1.0)) == 3
+        core.answered(calls[0], 0, 2.0)
+        core.answered(calls[1], 1, 2.0)
+        core.hangup(1, 3.0)
+        core.poll(3.0)
+
+    def queues_left():
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is acd.Queue and o.name == "sales")
+
+    before = queues_left()
+    for _ in range(5):
+        run()
+    assert queues_left() == before
