@@ -20,6 +20,7 @@ from tongdai.acd.live import LiveAcd
 from tongdai.acd.queue_log import QueueLog
 from tongdai.calls import dialplan, recording
 from tongdai.calls.dialplan import Dialplan
+from tongdai.calls.presence import Presence
 from tongdai.calls.switch import Switch
 from tongdai.console.app import create_app
 from tongdai.edge import certificate
@@ -116,6 +117,13 @@ class Service:
             transient=(MediaUnavailable, MediaError, TimeoutError),
             gone=(MediaUnavailable,),
         )
+        # BLF keys and MWI lamps: the switch's legs and the mailboxes, told to the edge.
+        # (Voicemail wires in with `self.presence.counts = partial(voicemail.counts, db)`
+        # and calls `self.presence.mailbox_changed(box, new, old)`.)
+        self.presence = Presence(locate=self.edge.extension_at)
+        self.presence.on_change = self.edge.state_changed
+        self.edge.edge.subscriptions.source = self.presence
+        self.switch.watchers.append(self.presence.channel_changed)
         self.queue_log = QueueLog(db, settings.log_dir / "queue_log")
         self.acd = LiveAcd(db, self.queue_log)
         self.metrics.watch_acd(self.acd)
