@@ -7,6 +7,7 @@ import itertools
 import pytest
 from dialoginfo import dialogs, parse_dialog_info
 from lxml import etree
+from prometheus_client import generate_latest
 from sipmsgs import crlf
 from test_edge import SECRET, Clock, Flow, do_register
 from test_edge_proxy import Flows
@@ -14,6 +15,7 @@ from tongdai.edge.core import Edge, EdgeConfig
 from tongdai.edge.event_bodies import Dialog, dialog_info
 from tongdai.edge.registrar import RegistrarConfig
 from tongdai.edge.subscriptions import SubscriptionConfig
+from tongdai.metrics import Metrics
 from tongdai.sip import Request, Response, parse
 from tongdai.sip.digest import authorization
 from tongdai.sip.fields import parse_credentials, parse_name_addr
@@ -314,3 +316,12 @@ def test_the_schema_refuses_what_rfc_4235_forbids():
             parse_dialog_info(bad)
     with pytest.raises(AssertionError):
         parse_dialog_info(good.replace(b"<state>trying", b"<state>ringing"))
+
+
+def test_subscriptions_are_counted_in_the_metrics(edge):
+    metrics = Metrics()
+    metrics.watch_edge(edge)
+    Watcher(edge).subscribe()
+    text = generate_latest(metrics.registry).decode()
+    assert 'tongdai_subscriptions{event="dialog"} 1.0' in text
+    assert 'tongdai_subscriptions{event="message-summary"} 0.0' in text

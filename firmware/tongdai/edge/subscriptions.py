@@ -88,16 +88,11 @@ class Subscription:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return _key(self.call_id, self.remote, self.local)
-
-
-def _key(call_id: str, remote: str, local: str) -> tuple[str, str, str]:
-    return call_id, _tag(remote), _tag(local)
+        return self.call_id, _tag(self.remote), _tag(self.local)
 
 
 def _tag(value: str) -> str:
-    _, _, rest = value.partition(">")
-    return parse_params(rest, 0)[0].get("tag") or ""
+    return parse_name_addr(value).tag or ""
 
 
 class Subscriptions:
@@ -211,8 +206,8 @@ class Subscriptions:
 
     def _refresh(self, inc: Incoming, subscriber: str, event: str, params, expires: int) -> None:
         edge, req = self.edge, inc.req
-        sub = self._by_key.get(_key(req.call_id, req.headers.get("From") or "",
-                                    req.headers.get("To") or ""))  # fmt: skip
+        checked = inc.checked
+        sub = self._by_key.get((req.call_id, checked.from_.tag or "", checked.to.tag or ""))
         if sub is None or event != sub.event or params.get("id") != _id_of(sub.event_header):
             edge.send_final(inc, edge.response(req, 481))
             return
