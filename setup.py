@@ -68,6 +68,7 @@ setup(
         "test": [
             "httpx",
             "hypothesis",
+            "lxml",  # the RFC 4235 schema check of BLF NOTIFY bodies
             "pytest",
             "pytest-timeout",
             "ruff",

@@ -163,6 +163,12 @@ class _EdgeCollector:
         yield GaugeMetricFamily(
             "tongdai_sip_bans", "Addresses banned from SIP now", value=len(edge.guard.bans)
         )
+        subscriptions = GaugeMetricFamily(
+            "tongdai_subscriptions", "Subscriptions the edge serves (BLF, MWI)", labels=["event"]
+        )
+        for event in ("dialog", "message-summary"):
+            subscriptions.add_metric([event], edge.subscriptions.count(event))
+        yield subscriptions
         trunks = GaugeMetricFamily(
             "tongdai_sip_trunk_registered",
             "1 while the box is registered with the trunk's provider",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
@@ -20,6 +21,7 @@ from tongdai.acd.live import LiveAcd
 from tongdai.acd.queue_log import QueueLog
 from tongdai.calls import dialplan, recording
 from tongdai.calls.dialplan import Dialplan
+from tongdai.calls.presence import Presence
 from tongdai.calls.switch import Switch
 from tongdai.console.app import create_app
 from tongdai.edge import certificate
@@ -32,7 +34,7 @@ from tongdai.provisioning import mcast, pnp, resync
 from tongdai.provisioning.files import Box
 from tongdai.provisioning.http import FileServer
 from tongdai.settings import Settings
-from tongdai.store import ChangeWatcher, phones
+from tongdai.store import ChangeWatcher, phones, voicemail
 
 log = logging.getLogger("tongdai")
 
@@ -119,6 +121,12 @@ class Service:
             transient=(MediaUnavailable, MediaError, TimeoutError),
             gone=(MediaUnavailable,),
         )
+        # BLF keys and MWI lamps: the switch's legs and the mailboxes, told to the edge.
+        self.presence = Presence(locate=self.edge.extension_at)
+        self.presence.counts = functools.partial(voicemail.counts, db)
+        self.presence.on_change = self.edge.state_changed
+        self.edge.edge.subscriptions.source = self.presence
+        self.switch.watchers.append(self.presence.channel_changed)
         self.queue_log = QueueLog(db, settings.log_dir / "queue_log")
         self.acd = LiveAcd(db, self.queue_log)
         self.metrics.watch_acd(self.acd)
@@ -140,6 +148,7 @@ class Service:
             timezone=settings.timezone,
         )
         self.switch.on_incoming = self.dialplan.route
+        self.dialplan.mailbox_listeners.append(self.presence.mailbox_changed)
         self.provisioning = FileServer(
             db, self.phone_box, settings.provisioning_window, self.edge.edge.guard
         )

@@ -187,6 +187,9 @@ class Switch:
         # The conversation each talking channel is in (calls.talk registers itself),
         # so an attended transfer can take a party out of another call.
         self.talks: dict[str, Any] = {}
+        # Told of every channel when it is made, on each change and when it ends
+        # (presence: what BLF keys show).
+        self.watchers: list[Callable[[Channel], None]] = []
         self._ids = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
@@ -207,6 +210,8 @@ class Switch:
         info: dict | None = None,
     ) -> Channel:
         channel = Channel(self, self.new_id("o"), "out", info or {"to": to})
+        if caller:
+            channel.info["caller"] = caller  # (whom the rung phone shows)
         self.channels[channel.id] = channel
         args: dict[str, Any] = {"channel": channel.id, "to": to}
         if caller:
@@ -220,7 +225,15 @@ class Switch:
         except BaseException:
             self.channels.pop(channel.id, None)
             raise
+        self._tell(channel)
         return channel
+
+    def _tell(self, channel: Channel) -> None:
+        for watcher in self.watchers:
+            try:
+                watcher(channel)
+            except Exception:  # a lamp gone wrong must not break the call
+                log.exception("channel watcher failed on %s", channel.id)
 
     def by_call_id(self, call_id: str) -> Channel | None:
         for channel in self.channels.values():
@@ -267,6 +280,8 @@ class Switch:
                 channel._event(event)
                 if kind == "channel_hungup":
                     del self.channels[channel.id]
+                if kind in ("channel_state", "channel_hungup"):
+                    self._tell(channel)
         elif kind == "playback_end":
             playback = self.playbacks.pop(event.get("playback"), None)
             if playback is not None and not playback.done.done():
@@ -275,6 +290,7 @@ class Switch:
     def _incoming(self, event: dict) -> None:
         channel = Channel(self, event["channel"], "in", event)
         self.channels[channel.id] = channel
+        self._tell(channel)
         if self.on_incoming is None:
             return
         task = asyncio.create_task(self._run_flow(channel), name=f"call {channel.id}")
@@ -297,6 +313,7 @@ class Switch:
             channel._end(gone)
             for callback in list(channel.on_change):
                 callback(channel)
+            self._tell(channel)
         self.channels.clear()
         for playback in self.playbacks.values():
             if not playback.done.done():

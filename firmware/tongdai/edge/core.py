@@ -17,6 +17,7 @@ from tongdai.edge.guard import Guard, GuardConfig
 from tongdai.edge.location import Binding, Location
 from tongdai.edge.proxy import ALLOW, Proxy
 from tongdai.edge.registrar import Registrar, RegistrarConfig
+from tongdai.edge.subscriptions import Subscription, SubscriptionConfig, Subscriptions
 from tongdai.edge.trunks import TIMEOUT as TRUNK_TIMEOUT
 from tongdai.edge.trunks import TrunkRegistration
 from tongdai.sip.digest import DigestServer, Outcome
@@ -97,6 +98,7 @@ class EdgeConfig:
     digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
     registrar: RegistrarConfig = dataclasses.field(default_factory=RegistrarConfig)
     guard: GuardConfig = dataclasses.field(default_factory=GuardConfig)
+    subscriptions: SubscriptionConfig = dataclasses.field(default_factory=SubscriptionConfig)
 
 
 @dataclasses.dataclass
@@ -138,6 +140,7 @@ class Edge:
         self.trunk_registrations: dict[str, TrunkRegistration] = {}
         self.flows = NoFlows()
         self.proxy = Proxy(self)
+        self.subscriptions = Subscriptions(self, config.subscriptions)
         self._ours = {
             (host, port)
             for host in {config.advertise, config.media_side[0]}
@@ -238,6 +241,8 @@ class Edge:
                 self._set_reachable(owner, True)
             elif isinstance(owner, TrunkRegistration) and owner.on_response(resp, now):
                 self.register_trunk(owner, tsx.flow, now)
+            elif isinstance(owner, Subscription):
+                self.subscriptions.on_response(owner, resp)
             return
         if resp.status > 100 or from_media:
             self.proxy.relay_response(resp, flow, from_media)
@@ -258,6 +263,9 @@ class Edge:
         )
         if method == "REGISTER":
             self._register(inc)
+        elif method == "SUBSCRIBE":  # never relayed: the edge is the notifier
+            if not self._refuse_requirements(inc):
+                self.subscriptions.receive(inc)
         elif method != "OPTIONS" or not local:
             self.proxy.from_outside(inc)
         elif method == "OPTIONS":
@@ -353,24 +361,31 @@ class Edge:
 
     def qualify(self, binding: Binding, flow, now: float) -> None:
         """Ping a contact with OPTIONS; any answer means it is reachable (RFC 3261 11)."""
-        self.send_to_binding("OPTIONS", binding, flow, now)
+        self.send_to_binding(binding, "OPTIONS", now, flow=flow)
 
     def send_to_binding(
-        self, method: str, binding: Binding, flow, now: float, headers: tuple = ()
-    ) -> None:
-        """An out-of-dialog request of ours to a registered contact over the flow given
-        (OPTIONS pings; NOTIFY check-sync). Any answer marks the contact reachable, none
-        unreachable. `headers`: (name, value) pairs to add."""
-        contact = binding.contact
-        req, branch = self.request(method, contact, f"<{contact}>", flow.transport)
+        self, binding: Binding, method: str, now: float, *, flow=None, headers=(),
+        body: bytes = b"",
+    ) -> bool:  # fmt: skip
+        """An out-of-dialog request of the edge's own to a registered contact (an OPTIONS
+        ping, a NOTIFY check-sync or unsolicited MWI) over `flow`, or the flow it
+        registered on; False when that is gone. Any answer marks the contact reachable,
+        none unreachable. `headers`: (name, value) pairs to add."""
+        flow = flow or self.flows.for_binding(binding)
+        if flow is None:
+            return False
+        to = f"<sip:{binding.aor}@{self.config.advertise}>"
+        req, branch = self.request(method, binding.contact, to, flow.transport)
         for name, value in headers:
             req.headers.add(name, value)
+        req.body = body
         data = req.encode()
         flow.send(data)
         self.client.start(
             branch, method, data, flow, reliable=flow.reliable, now=now, owner=binding,
             timeout=self.config.qualify_timeout,
         )  # fmt: skip
+        return True
 
     def register_trunk(self, registration: TrunkRegistration, flow, now: float) -> None:
         """Send (or refresh, or answer a challenge for) a trunk's REGISTER."""
@@ -403,6 +418,8 @@ class Edge:
                 self._set_reachable(tsx.owner, False)
             elif isinstance(tsx.owner, TrunkRegistration):
                 tsx.owner.on_timeout(now)
+            elif isinstance(tsx.owner, Subscription):
+                self.subscriptions.on_timeout(tsx.owner)
 
     def next_deadline(self) -> float | None:
         # Asked after every message: no list, no min() call.

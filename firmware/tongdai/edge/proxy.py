@@ -39,7 +39,10 @@ FLOW_PARAM = "tdf"  # our Via / Record-Route parameter holding a flow token
 DIALOG_METHODS = ("INVITE", "SUBSCRIBE", "REFER")
 FORWARDED_INITIAL = ("INVITE", "MESSAGE")
 # What the box accepts, for Allow headers (the edge itself and the media engine behind it).
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, INFO, MESSAGE, UPDATE, PRACK"
+ALLOW = (
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE, REFER, NOTIFY, INFO, MESSAGE, "
+    "UPDATE, PRACK"
+)
 
 
 class Proxy:
@@ -66,10 +69,7 @@ class Proxy:
         in_dialog = inc.checked.to.tag is not None
         if not in_dialog and req.method not in ("CANCEL", "ACK"):
             if req.method not in FORWARDED_INITIAL:
-                # SUBSCRIBE never reaches pjproject (CVE-2026-28799); the edge will answer
-                # dialog and message-summary subscriptions itself.
-                status = {"SUBSCRIBE": 489}.get(req.method, 405 if req.method in METHODS else 501)
-                resp = edge.response(req, status)
+                resp = edge.response(req, 405 if req.method in METHODS else 501)
                 resp.headers.add("Allow", ALLOW)
                 edge.send_final(inc, resp)
                 return

@@ -16,6 +16,7 @@ from tongdai.edge.core import Edge, EdgeConfig
 from tongdai.edge.guard import GuardConfig
 from tongdai.edge.location import Binding
 from tongdai.edge.registrar import RegistrarConfig
+from tongdai.edge.subscriptions import SubscriptionConfig
 from tongdai.edge.transport import Connection, UdpEndpoint
 from tongdai.edge.trunks import TrunkRegistration
 from tongdai.settings import Settings
@@ -40,6 +41,11 @@ def edge_config(settings: Settings, advertise: str, ports: dict[str, int]) -> Ed
         media_side=(media_side, ports["UDP"]),
         digest_algorithms=settings.sip_digest,
         registrar=RegistrarConfig(
+            min_expires=settings.sip_min_expires,
+            max_expires=settings.sip_max_expires,
+            default_expires=settings.sip_max_expires,
+        ),
+        subscriptions=SubscriptionConfig(
             min_expires=settings.sip_min_expires,
             max_expires=settings.sip_max_expires,
             default_expires=settings.sip_max_expires,
@@ -199,6 +205,11 @@ class EdgeServer:
 
     def _receive(self, data: bytes, flow) -> None:
         self.edge.receive(data, flow)
+        deadline = self.edge.next_deadline()  # (inline: this runs for every message)
+        if deadline is not None and deadline < self._timer_at:
+            self._arm(deadline)
+
+    def _arm_if_sooner(self) -> None:
         deadline = self.edge.next_deadline()
         if deadline is not None and deadline < self._timer_at:
             self._arm(deadline)
@@ -221,6 +232,8 @@ class EdgeServer:
         gone = self.edge.location.expire(now)
         if gone:
             log.debug("%d bindings expired", len(gone))
+        self.edge.subscriptions.expire(now)  # (their last NOTIFYs retransmit on the timer)
+        self._arm_if_sooner()
         if self.settings.sip_qualify_interval:
             self.qualify_due(now)
         for registration in self.edge.trunk_registrations.values():
@@ -244,9 +257,20 @@ class EdgeServer:
                 self.edge.qualify(binding, flow, now)
             else:
                 binding.reachable = False
-        deadline = self.edge.next_deadline()
-        if deadline is not None and deadline < self._timer_at:
-            self._arm(deadline)
+        self._arm_if_sooner()
+
+    def state_changed(self, event: str, target: str) -> None:
+        """An extension's calls or a mailbox changed (told by the main process's
+        presence tracker): NOTIFY its watchers now."""
+        self.edge.subscriptions.changed(event, target, time.time())
+        self._arm_if_sooner()
+
+    def extension_at(self, contact: str) -> str | None:
+        """The extension a registered contact URI belongs to."""
+        for binding in self.edge.location.all():
+            if binding.contact == contact:
+                return binding.aor
+        return None
 
     def contacts(self, number: str) -> list[tuple[str, str]]:
         """Where to ring an extension: (contact URI, flow token) for each registered
@@ -261,10 +285,8 @@ class EdgeServer:
     def send_to_binding(self, binding: Binding, method: str, headers: tuple = ()) -> bool:
         """An out-of-dialog request of ours (NOTIFY check-sync, say) to a registered contact
         over its own flow, the way qualify pings go; False when that flow is gone."""
-        flow = self.for_binding(binding)
-        if flow is None:
+        if not self.edge.send_to_binding(binding, method, time.time(), headers=headers):
             return False
-        self.edge.send_to_binding(method, binding, flow, time.time(), headers)
         deadline = self.edge.next_deadline()
         if deadline is not None and deadline < self._timer_at:
             self._arm(deadline)
