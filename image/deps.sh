@@ -5,7 +5,7 @@
 # The pjsua2 build's own packages are installed by image/pjsua2/build.sh.
 set -euo pipefail
 
-run_pkgs=(python3 python3-venv python3-dev build-essential espeak-ng sox)
+run_pkgs=(python3 python3-venv python3-dev build-essential espeak-ng sox libsox-fmt-mp3)
 test_pkgs=(sip-tester)
 command -v npm >/dev/null 2>&1 || run_pkgs+=(nodejs npm)
 

@@ -1,8 +1,11 @@
 """The tongdai command: version, db migrate, admin passwd, token create, ext add/list/del,
 and clear errors that change nothing."""
 
+import shutil
 import subprocess
+import wave
 
+import pytest
 from conftest import tongdai_cmd, tongdai_env
 from tongdai.store import accounts, open_db
 
@@ -94,3 +97,60 @@ def test_phones_from_the_cli(data_dir):
     assert r.returncode == 2 and "mac: '0015' is not a MAC address" in r.stderr
     assert run(data_dir, "phone", "del", "00-15-65-a1-b2-c3").returncode == 0
     assert run(data_dir, "phone", "list").stdout == ""
+
+
+def test_prompts_from_the_cli(data_dir, tmp_path):
+    from test_prompts_custom import wav_bytes
+
+    folder = data_dir / "sounds" / "prompts"
+    upload = tmp_path / "my greeting (final).WAV"
+    upload.write_bytes(wav_bytes(seconds=0.5))
+    r = run(data_dir, "prompt", "add", "greeting_sales", str(upload))
+    assert r.returncode == 0, r.stderr
+    assert "prompt vi/greeting_sales installed (8000 Hz)" in r.stdout  # the box's language
+    with wave.open(str(folder / "vi" / "greeting_sales.wav")) as w:
+        assert (w.getframerate(), w.getnchannels()) == (8000, 1)
+    r = run(data_dir, "prompt", "add", "greeting_sales", str(upload), "--lang", "en",
+            env={"TONGDAI_MEDIA_CODECS": "G722,PCMU"})  # fmt: skip
+    assert "prompt en/greeting_sales installed (16000 Hz)" in r.stdout
+
+    renamed = tmp_path / "notes.mp3"
+    renamed.write_text("meeting notes, not a recording")
+    r = run(data_dir, "prompt", "add", "goodbye", str(renamed))
+    assert r.returncode == 2
+    assert f"{renamed}: not a WAV or MP3 file; nothing changed" in r.stderr
+    r = run(data_dir, "prompt", "add", "Bad Name", str(upload))
+    assert r.returncode == 2 and "name 'Bad Name'" in r.stderr
+
+    pack = tmp_path / "pack"
+    (pack / "vi").mkdir(parents=True)
+    (pack / "vi" / "goodbye.wav").write_bytes(wav_bytes())
+    (pack / "vi" / "goodby.wav").write_bytes(wav_bytes())
+    r = run(data_dir, "prompt", "pack", str(pack))
+    assert r.returncode == 0, r.stderr
+    assert "skipped vi/goodby.wav: not named like a built prompt" in r.stdout
+    assert "1 prompts installed: vi/goodbye" in r.stdout
+
+    listed = run(data_dir, "prompt", "list", "--custom").stdout.splitlines()
+    assert [line.split() for line in listed] == [
+        ["vi", "goodbye", "custom"], ["vi", "greeting_sales", "custom", "only"],
+        ["en", "greeting_sales", "custom", "only"],
+    ]  # fmt: skip
+    english = run(data_dir, "prompt", "list", "--lang", "en").stdout.splitlines()
+    assert ["en", "goodbye", "built"] in [line.split() for line in english]
+    assert all(line.startswith("en ") for line in english)
+
+    r = run(data_dir, "prompt", "del", "greeting_sales")
+    assert r.stdout.splitlines() == ["prompt vi/greeting_sales deleted",
+                                     "prompt en/greeting_sales deleted"]  # fmt: skip
+    r = run(data_dir, "prompt", "del", "greeting_sales", "--lang", "vi")
+    assert r.returncode == 2 and "no custom prompt 'greeting_sales' in vi" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_a_prompt_typed_on_the_cli(data_dir):
+    r = run(data_dir, "prompt", "say", "ivr_sales", "--lang", "vi",
+            "Xin chào, bấm 1 để gặp phòng kinh doanh")  # fmt: skip
+    assert r.returncode == 0 and "prompt vi/ivr_sales spoken" in r.stdout
+    with wave.open(str(data_dir / "sounds" / "prompts" / "vi" / "ivr_sales.wav")) as w:
+        assert w.getnframes() / w.getframerate() > 1.5

@@ -175,10 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         _load_settings,
     )  # fmt: skip
     from tongdai.calls import commands as routing_commands
+    from tongdai.prompts import commands as prompt_commands
     from tongdai.provisioning import commands as phone_commands
 
     routing_commands.register(sub, _group, _action, _store)
     phone_commands.register(sub, _group, _action, _store, _load_settings)
+    prompt_commands.register(sub, _group, _action, _load_settings)
     return parser
 
 
@@ -469,6 +471,7 @@ def cmd_ban_lift(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from tongdai.calls.commands import ERRORS as ROUTING_ERRORS
+    from tongdai.prompts.commands import ERRORS as PROMPT_ERRORS
     from tongdai.store.accounts import AccountError
     from tongdai.store.bans import BanError
     from tongdai.store.cdr import CdrError
@@ -486,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
         ExtensionError, PhoneError, QueueError, RouteError, TrunkError, DestinationError,
-        *ROUTING_ERRORS,
+        *ROUTING_ERRORS, *PROMPT_ERRORS,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

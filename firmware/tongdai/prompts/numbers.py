@@ -65,7 +65,8 @@ def say_time(hour: int, minute: int, lang: str) -> list[str]:
 def say_date(day: int, month: int, lang: str) -> list[str]:
     """A day of the year: "ngày hai mươi tư tháng mười một", "November twenty four"."""
     if lang == "vi":
-        return ["day_word", *_vi(day), "month_word", *_vi(month)]
+        # April is "tháng tư", never "tháng bốn"
+        return ["day_word", *_vi(day), "month_word", *(["tu"] if month == 4 else _vi(month))]
     return [f"month{month}", *_en(day)]
 
 
