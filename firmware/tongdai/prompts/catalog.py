@@ -205,22 +205,23 @@ PHRASES: dict[str, dict[str, str]] = {
     "am": {"vi": "sáng", "en": "a m"},
     "pm": {"vi": "chiều", "en": "p m"},
     "on": {"vi": "vào", "en": "on"},
+    # English month names (a Vietnamese date says "tháng" and the month's number)
     **{
-        f"month{m}": {"vi": f"tháng {m}", "en": name}
-        for m, name in enumerate(
+        f"month{m}": {"vi": f"tháng {vi}", "en": en}
+        for m, (vi, en) in enumerate(
             (
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
+                ("một", "January"),
+                ("hai", "February"),
+                ("ba", "March"),
+                ("tư", "April"),
+                ("năm", "May"),
+                ("sáu", "June"),
+                ("bảy", "July"),
+                ("tám", "August"),
+                ("chín", "September"),
+                ("mười", "October"),
+                ("mười một", "November"),
+                ("mười hai", "December"),
             ),
             start=1,
         )

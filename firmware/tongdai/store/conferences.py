@@ -29,13 +29,13 @@ def add(
     max_members: int = 10,
     actor: str = "system",
 ) -> None:
-    if not NUMBER_RE.match(number):
+    if not NUMBER_RE.fullmatch(number):
         raise ConferenceError("number: 2 to 6 digits, not starting with 0")
     if db["conference_rooms"].count_where("number = ?", [number]):
         raise ConferenceError(f"number: room {number} already exists")
     if owner := number_owner(db, number):
         raise ConferenceError(f"number: {number} is taken by {owner}")
-    if pin and not PIN_RE.match(pin):
+    if pin and not PIN_RE.fullmatch(pin):
         raise ConferenceError("pin: 4 to 12 digits")
     if not 2 <= max_members <= 50:
         raise ConferenceError("max_members: 2 to 50")

@@ -62,8 +62,8 @@ def check(db: sqlite_utils.Database, text: str, field: str = "destination") -> s
         "time_condition": lambda: not _exists(db, "time_conditions", "name", value),
         "voicemail": lambda: not _exists(db, "voicemail_boxes", "extension", value),
         "conference": lambda: not _exists(db, "conference_rooms", "number", value),
-        "announcement": lambda: not PROMPT_RE.match(value),
-        "outside": lambda: not OUTSIDE_RE.match(value),
+        "announcement": lambda: not PROMPT_RE.fullmatch(value),
+        "outside": lambda: not OUTSIDE_RE.fullmatch(value),
     }[kind]
     if missing():
         what = {

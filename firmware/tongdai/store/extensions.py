@@ -44,7 +44,7 @@ def add(
     actor: str = "system",
 ) -> str:
     """Create an extension and return its secret (generated when none is given)."""
-    if not NUMBER_RE.match(number):
+    if not NUMBER_RE.fullmatch(number):
         raise ExtensionError("number: 2 to 6 digits, not starting with 0")
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")

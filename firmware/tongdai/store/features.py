@@ -109,7 +109,7 @@ def set_code(db: sqlite_utils.Database, name: str, code: str, *, actor: str = "s
     if name not in DEFAULTS:
         raise FeatureError(f"name: one of {', '.join(DEFAULTS)}")
     code = code.strip()
-    if not CODE_RE.match(code):
+    if not CODE_RE.fullmatch(code):
         raise FeatureError("code: 1 to 6 of the keys 0-9, * and #")
     if name != "park" and code[0] not in "*#":
         raise FeatureError("code: starts with * or # (numbers are for extensions)")

@@ -39,17 +39,17 @@ class Menu:
 
 
 def _check(db: sqlite_utils.Database, menu: Menu) -> Menu:
-    if not NAME_RE.match(menu.name):
+    if not NAME_RE.fullmatch(menu.name):
         raise IvrError("name: lower-case letters, digits, - and _, up to 32")
     if menu.number is not None:
-        if not NUMBER_RE.match(menu.number):
+        if not NUMBER_RE.fullmatch(menu.number):
             raise IvrError("number: 2 to 6 digits, not starting with 0")
         owner = number_owner(db, menu.number)
         if owner and owner != f"IVR menu {menu.number}":
             raise IvrError(f"number: {menu.number} is taken by {owner}")
     for name in ("greeting", "invalid_prompt", "timeout_prompt"):
         value = getattr(menu, name)
-        if not destinations.PROMPT_RE.match(value):
+        if not destinations.PROMPT_RE.fullmatch(value):
             raise IvrError(f"{name}: a prompt name (lower-case letters, digits, - and _)")
     if not 1 <= menu.timeout <= 60:
         raise IvrError("timeout: 1 to 60 seconds")

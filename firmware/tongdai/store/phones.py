@@ -23,7 +23,7 @@ class PhoneError(ValueError):
 def normalise_mac(text: str) -> str:
     """12 lower-case hex digits from the usual ways of writing a MAC (00:15:65:..., 0015.65..)."""
     mac = _SEPARATORS.sub("", text.strip()).lower()
-    if not _MAC_RE.match(mac):
+    if not _MAC_RE.fullmatch(mac):
         raise PhoneError(f"mac: {text!r} is not a MAC address (12 hex digits)")
     return mac
 
@@ -45,7 +45,7 @@ def add(
     vendor = vendor.strip().lower()
     if vendor not in VENDORS:
         raise PhoneError(f"vendor: one of {', '.join(VENDORS)}")
-    if model and not MODEL_RE.match(model):
+    if model and not MODEL_RE.fullmatch(model):
         raise PhoneError("model: letters, digits, '.', '_' or '-', at most 32")
     if not db["extensions"].count_where("number = ?", [extension]):
         raise PhoneError(f"extension: no extension {extension}")

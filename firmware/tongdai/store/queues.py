@@ -93,10 +93,10 @@ class Member:
 
 
 def _check_queue(db: sqlite_utils.Database, q: Queue) -> None:
-    if not NAME_RE.match(q.name):
+    if not NAME_RE.fullmatch(q.name):
         raise QueueError("name: lower-case letters, digits, - and _ (up to 32)")
     if q.number is not None:
-        if not NUMBER_RE.match(q.number):
+        if not NUMBER_RE.fullmatch(q.number):
             raise QueueError("number: 2 to 8 digits")
         owner = number_owner(db, q.number)
         if owner and owner != f"queue {q.number}":  # (its own, when reconfigured)
@@ -209,7 +209,7 @@ def add_agent(db: sqlite_utils.Database, agent: Agent, *, actor: str = "system")
             raise QueueError(f"number: no extension {agent.number}")
         if agent.trunk:
             raise QueueError("trunk: only for external agents")
-    elif not OUTSIDE_RE.match(agent.number):
+    elif not OUTSIDE_RE.fullmatch(agent.number):
         raise QueueError("number: an outside number, digits with an optional leading +")
     if agent.trunk and not db["trunks"].count_where("name = ?", [agent.trunk]):
         raise QueueError(f"trunk: no trunk {agent.trunk}")
@@ -320,7 +320,7 @@ def list_members(db: sqlite_utils.Database, queue: str | None = None) -> list[Me
 def set_vip(
     db: sqlite_utils.Database, number: str, priority: int, name: str = "", *, actor="system"
 ) -> None:
-    if not OUTSIDE_RE.match(number) and not NUMBER_RE.match(number):
+    if not OUTSIDE_RE.fullmatch(number) and not NUMBER_RE.fullmatch(number):
         raise QueueError("number: digits with an optional leading +")
     if not isinstance(priority, int) or not 1 <= priority <= 100:
         raise QueueError("priority: a whole number from 1 to 100")

@@ -58,12 +58,12 @@ def add(
 ) -> None:
     """`members`: extension numbers in ringing order, each optionally `201:20` with its
     own ring time (in-order groups; `member_timeout` otherwise)."""
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise RingGroupError("name: lower-case letters, digits, - and _, up to 32")
     if db["ring_groups"].count_where("name = ?", [name]):
         raise RingGroupError(f"name: ring group {name} already exists")
     if number is not None:
-        if not NUMBER_RE.match(number):
+        if not NUMBER_RE.fullmatch(number):
             raise RingGroupError("number: 2 to 6 digits, not starting with 0")
         if owner := number_owner(db, number):
             raise RingGroupError(f"number: {number} is taken by {owner}")

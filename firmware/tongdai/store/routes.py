@@ -58,7 +58,7 @@ def add_inbound(
     whose caller ID matches the dial pattern `caller` ('': any caller). `priority`
     puts its callers ahead of others in a queue."""
     did = "" if did in ("", "any") else did
-    if did and not DID_RE.match(did):
+    if did and not DID_RE.fullmatch(did):
         raise RouteError("did: the number called, digits with an optional leading +, or 'any'")
     if trunk and not db["trunks"].count_where("name = ?", [trunk]):
         raise RouteError(f"trunk: no trunk {trunk}")
@@ -144,7 +144,7 @@ def add_outbound(
     position: int | None = None,
     actor: str = "system",
 ) -> None:
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise RouteError("name: lower-case letters, digits, - and _, up to 32")
     if db["outbound_routes"].count_where("name = ?", [name]):
         raise RouteError(f"name: route {name} already exists")
@@ -168,7 +168,7 @@ def add_outbound(
         raise RouteError("strip: 0 to 20 digits")
     if prefix and not re.fullmatch(r"\+?[0-9*#]{1,20}", prefix):
         raise RouteError("prefix: up to 20 digits")
-    if caller_id and not CALLER_ID_RE.match(caller_id):
+    if caller_id and not CALLER_ID_RE.fullmatch(caller_id):
         raise RouteError("caller_id: a number, digits with an optional leading +")
     if recording not in RECORD_POLICIES:
         raise RouteError(f"record: one of {', '.join(RECORD_POLICIES)}")

@@ -86,7 +86,7 @@ def parse_range(text: str) -> Range:
     """'mon-fri 08:00-17:30' as a Range."""
     days, _, hours = text.strip().partition(" ")
     start, _, end = hours.strip().partition("-")
-    if not TIME_RE.match(start) or not TIME_RE.match(end) or not start < end:
+    if not TIME_RE.fullmatch(start) or not TIME_RE.fullmatch(end) or not start < end:
         raise TimeConditionError("hours: like mon-fri 08:00-17:30 (24-hour, start before end)")
     return Range(parse_days(days), start, end)
 
@@ -108,7 +108,7 @@ def add(
     actor: str = "system",
 ) -> int:
     """A new condition with its weekly hours; returns its number (for the day/night code)."""
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise TimeConditionError("name: lower-case letters, digits, - and _, up to 32")
     if db["time_conditions"].count_where("name = ?", [name]):
         raise TimeConditionError(f"name: time condition {name} already exists")

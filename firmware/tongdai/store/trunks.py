@@ -37,11 +37,11 @@ def add(
     match_port: bool = False,
     actor: str = "system",
 ) -> None:
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise TrunkError("name: lower-case letters, digits, - and _, up to 32")
     if db["trunks"].count_where("name = ?", [name]):
         raise TrunkError(f"name: trunk {name} already exists")
-    if not is_address(host) and not HOST_RE.match(host):
+    if not is_address(host) and not HOST_RE.fullmatch(host):
         raise TrunkError("host: an IP address or a host name")
     if not 1 <= port <= 65535:
         raise TrunkError("port: 1-65535")
@@ -55,7 +55,7 @@ def add(
             raise TrunkError(f"inbound_from: {address!r} is not an IP address")
     if not 0 <= max_calls <= 1000:
         raise TrunkError("max_calls: 0 (no limit) to 1000")
-    if caller_id and not CALLER_ID_RE.match(caller_id):
+    if caller_id and not CALLER_ID_RE.fullmatch(caller_id):
         raise TrunkError("caller_id: a number, digits with an optional leading +")
     with db.atomic():
         db["trunks"].insert(

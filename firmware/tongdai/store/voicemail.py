@@ -41,7 +41,7 @@ class Message:
 
 
 def check_pin(pin: str) -> None:
-    if not PIN_RE.match(pin):
+    if not PIN_RE.fullmatch(pin):
         raise VoicemailError("pin: 4 to 12 digits")
     if len(set(pin)) == 1 or pin in "0123456789012" or pin in "9876543210987":
         raise VoicemailError("pin: not all one digit or a run like 1234")
