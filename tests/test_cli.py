@@ -154,3 +154,51 @@ def test_a_prompt_typed_on_the_cli(data_dir):
     assert r.returncode == 0 and "prompt vi/ivr_sales spoken" in r.stdout
     with wave.open(str(data_dir / "sounds" / "prompts" / "vi" / "ivr_sales.wav")) as w:
         assert w.getnframes() / w.getframerate() > 1.5
+
+
+def test_routing_from_the_cli(data_dir, tmp_path):
+    from test_prompts_custom import wav_bytes
+
+    for number in ("201", "202"):
+        assert run(data_dir, "ext", "add", number).returncode == 0
+    r = run(data_dir, "ringgroup", "add", "sales", "--members", "201,299")
+    assert r.returncode == 2 and "members: no extension 299" in r.stderr
+    assert run(data_dir, "ringgroup", "add", "sales", "--members", "201,202:20",
+               "--strategy", "order").returncode == 0  # fmt: skip
+    assert "201:15,202:20" in run(data_dir, "ringgroup", "list").stdout
+    r = run(data_dir, "ivr", "add", "main", "--greeting", "ivr_welcome", "--final", "hangup")
+    assert r.returncode == 2 and "final: a person or a voicemail box" in r.stderr
+    r = run(data_dir, "ivr", "add", "main", "--greeting", "ivr_welcome", "--key", "1",
+            "--final", "ring_group:sales")  # fmt: skip
+    assert r.returncode == 2 and "'1' is not KEY=DESTINATION" in r.stderr
+    assert run(data_dir, "ivr", "add", "main", "--greeting", "ivr_welcome", "--key",
+               "1=ring_group:sales", "--final", "ring_group:sales").returncode == 0  # fmt: skip
+    r = run(data_dir, "ringgroup", "del", "sales")
+    assert r.returncode == 2 and "IVR key main key 1" in r.stderr
+    r = run(data_dir, "timecond", "add", "office", "--hours", "mon-fri 8:00-17:00",
+            "--open", "ivr:main", "--closed", "hangup")  # fmt: skip
+    assert r.returncode == 2 and "hours:" in r.stderr
+    r = run(data_dir, "timecond", "add", "office", "--hours", "mon-fri 08:00-17:00",
+            "--open", "ivr:main", "--closed", "hangup")  # fmt: skip
+    assert "dial *281" in r.stdout
+    assert "mon,tue,wed,thu,fri 08:00-17:00" in run(data_dir, "timecond", "list").stdout
+
+    r = run(data_dir, "vm", "enable", "201")
+    pin = r.stdout.split("PIN (shown once): ")[1].strip()
+    assert len(pin) == 6 and pin.isdigit()
+    greeting = tmp_path / "hello (1).wav"
+    greeting.write_bytes(wav_bytes(seconds=0.5))
+    r = run(data_dir, "vm", "greeting", "202", "busy", str(greeting))
+    assert r.returncode == 2 and "202 has no voicemail box" in r.stderr
+    assert run(data_dir, "vm", "greeting", "201", "busy", str(greeting)).returncode == 0
+    stored = data_dir / "recordings" / "voicemail" / "201" / "busy.wav"
+    with wave.open(str(stored)) as w:
+        assert w.getnchannels() == 1 and w.getnframes() > 0
+    assert run(data_dir, "vm", "greeting", "201", "busy", "--remove").returncode == 0
+    assert not stored.exists()
+    assert run(data_dir, "vm", "list").stdout.split() == ["201", "0", "new,", "0", "old"]
+
+    r = run(data_dir, "feature", "set", "voicemail", "*45")
+    assert r.returncode == 2 and "clashes with feature code *45 (agent_login)" in r.stderr
+    assert run(data_dir, "feature", "set", "voicemail", "*86").returncode == 0
+    assert "*86    voicemail" in run(data_dir, "feature", "list").stdout

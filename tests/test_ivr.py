@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from callbox import add, cdr_rows, tone_prompts, wait_for
 from conftest import needs_pjsua2
-from phones import tone_found
+from phones import Phone, tone_found
 from tongdai.store import open_db
 
 pytestmark = needs_pjsua2
@@ -198,3 +198,36 @@ def test_a_busy_extension_with_a_box_sends_the_caller_to_voicemail(box, phones, 
     [message] = wait_for(lambda: _db_rows(box, "SELECT * FROM voicemail_messages"))
     assert message["box"] == "202" and message["seconds"] >= 1
     assert tone_found(tmp_path / "busy.wav", 1100, window=0.5)
+
+
+def test_a_prompt_recorded_from_a_phone_is_what_callers_then_hear(box, phones, carrier, tmp_path):
+    secret = "secret-of-205-abcdef"
+    add(box, "ext", "add", "205", "--secret", secret, "--record-prompts")
+    recorder = Phone(box, "205", secret)
+    try:
+        recorder.registered()
+        bob = phones("202")  # not allowed to record prompts
+        bob.send("call *771")
+        bob.expect(r"^STATE confirmed")
+        bob.expect(r"^STATE disconnected", timeout=15)  # "not allowed", then goodbye
+        prompt = box.data_dir / "sounds" / "prompts" / "vi" / "rec1.wav"
+        assert not prompt.exists()
+
+        recorder.send("call *771")
+        recorder.expect(r"^STATE confirmed")
+        time.sleep(5)  # "speak after the tone", the beep
+        recorder.send("tone 1200")
+        time.sleep(3)
+        recorder.send("dtmf #")
+        recorder.expect(r"^STATE disconnected", timeout=15)  # "saved prompt number 1"
+    finally:
+        recorder.close()
+    assert wait_for(prompt.exists)
+    assert tone_found(prompt, 1200), "the prompt is not what was spoken"
+
+    add(box, "route", "in", DID, "--to", "announcement:rec1")
+    _dial_in(carrier, box, tmp_path / "announced.wav")
+    carrier.expect(r"^STATE disconnected", timeout=15)
+    carrier.send("stoprecord")
+    carrier.expect(r"^RECORDED")
+    assert tone_found(tmp_path / "announced.wav", 1200, window=0.5)

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tongdai.prompts import commands as prompt_commands
     from tongdai.provisioning import commands as phone_commands
 
-    routing_commands.register(sub, _group, _action, _store)
+    routing_commands.register(sub, _group, _action, _store, _load_settings)
     phone_commands.register(sub, _group, _action, _store, _load_settings)
     prompt_commands.register(sub, _group, _action, _load_settings)
     return parser

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 from tongdai.store import features, ivr, ringgroups, timeconditions
 from tongdai.store import voicemail as boxes
+from tongdai.store.audit import record
 
 ERRORS = (
     features.FeatureError, ivr.IvrError, ringgroups.RingGroupError,
@@ -15,7 +17,7 @@ ERRORS = (
 )  # fmt: skip
 
 
-def register(sub, group, action, open_store) -> None:
+def register(sub, group, action, open_store, load_settings) -> None:
     """Add the commands (the helpers are tongdai.cli's: see acd.commands.register)."""
 
     def db_action(g, name, help, func):
@@ -86,6 +88,12 @@ def register(sub, group, action, open_store) -> None:
     p = db_action(vm, "disable", "remove a box and its messages", _vm_disable)
     p.add_argument("extension")
     db_action(vm, "list", "list boxes with their new and old messages", _vm_list)
+    p = action(vm, "greeting", "set a box's greeting from a WAV or MP3 file (or --remove it)",
+               lambda args: _vm_greeting(open_store(args), load_settings(args), args))  # fmt: skip
+    p.add_argument("extension")
+    p.add_argument("which", choices=boxes.GREETINGS)
+    p.add_argument("file", nargs="?", type=Path)
+    p.add_argument("--remove", action="store_true", help="back to the spoken greeting")
 
     feat = group(sub, "feature", "feature codes")
     db_action(feat, "list", "list feature codes", _feature_list)
@@ -219,6 +227,27 @@ def _generated_pin() -> str:
 def _vm_disable(db, args) -> int:
     boxes.disable(db, args.extension, actor="cli")
     print(f"voicemail box {args.extension} removed")
+    return 0
+
+
+def _vm_greeting(db, settings, args) -> int:
+    from tongdai.calls.voicemail import FOLDER
+    from tongdai.prompts.custom import CustomPrompts
+
+    if not boxes.has_box(db, args.extension):
+        raise boxes.VoicemailError(f"extension: {args.extension} has no voicemail box")
+    target = settings.recordings_dir / FOLDER / args.extension / f"{args.which}.wav"
+    if args.remove:
+        target.unlink(missing_ok=True)
+        print(f"voicemail box {args.extension}: the {args.which} greeting is the spoken one")
+        return 0
+    if args.file is None:
+        raise boxes.VoicemailError("file: a WAV or MP3 file (or --remove)")
+    converter = CustomPrompts(settings.sounds_dir / "prompts", settings.media_clock_rate)
+    with args.file.open("rb") as upload:
+        converter.convert_into(target, upload)
+    record(db, "cli", "voicemail.greeting", f"{args.extension} {args.which}")
+    print(f"voicemail box {args.extension}: {args.which} greeting set")
     return 0
 
 

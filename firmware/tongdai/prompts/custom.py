@@ -65,7 +65,11 @@ class CustomPrompts:
 
     def install(self, name: str, lang: str, upload: BinaryIO) -> Path:
         """Make prompt `name` from an uploaded WAV or MP3 (an open binary file)."""
-        target = self._target(name, lang)
+        return self.convert_into(self._target(name, lang), upload)
+
+    def convert_into(self, target: Path, upload: BinaryIO) -> Path:
+        """Write an uploaded WAV or MP3 to `target` in the engine's format (a voicemail
+        greeting, say); `target` is ours, never a name from the upload."""
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "upload"
             with source.open("wb") as out:
