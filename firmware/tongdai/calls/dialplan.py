@@ -28,6 +28,7 @@ from tongdai.calls.conference import Conferences
 from tongdai.calls.dial import DialResult, Target, dial
 from tongdai.calls.ivr import run_menu
 from tongdai.calls.parking import Parked, ParkingLot
+from tongdai.calls.phone_features import PhoneFeatures
 from tongdai.calls.queue import QueueApp
 from tongdai.calls.recording import Recorder
 from tongdai.calls.records import Records
@@ -102,6 +103,9 @@ class Dialplan:
         self.mailbox_listeners: list[Callable[[str, int, int], None]] = []
         self.voicemail = Voicemail(
             switch, db, prompts, recordings_dir, timezone=timezone, on_change=self._mailbox
+        )
+        self.phone_features = PhoneFeatures(
+            switch, db, prompts, acd, self.voicemail, clock=self.clock, sounds_dir=sounds_dir
         )
         self.queues = QueueApp(
             switch, acd, db, prompts, trunks=self.trunks, contacts=contacts,
@@ -215,88 +219,18 @@ class Dialplan:
         elif name == "park":
             await self.park_announce(channel)
         elif name in ("agent_login", "agent_pause"):
-            await self.agent_feature(channel, name)
+            await self.phone_features.run(channel, self.phone_features.agent(channel, name))
         elif name == "voicemail":
-            await self._quietly(channel, self.voicemail.check(channel, caller.number))
+            await self.phone_features.run(channel, self.voicemail.check(channel, caller.number))
         elif name == "voicemail_any":
-            await self._quietly(channel, self.voicemail.check(channel, None))
+            await self.phone_features.run(channel, self.voicemail.check(channel, None))
         elif name == "day_night":
-            await self._quietly(channel, self.day_night(channel, arg))
+            await self.phone_features.run(channel, self.phone_features.day_night(channel, arg))
         elif name == "record_prompt":
-            await self._quietly(channel, self.record_prompt(channel, caller, arg))
+            flow = self.phone_features.record_prompt(channel, caller.number, arg)
+            await self.phone_features.run(channel, flow)
         else:  # record_toggle: only means something during a call
             await channel.reject(404, "Not a number")
-
-    async def _quietly(self, channel: Channel, flow) -> None:
-        """A feature's flow on the box's own (no CDR): ends with the call whatever happens."""
-        try:
-            await flow
-        except (ChannelGone, MissingPrompt, *self.switch.transient) as exc:
-            if not isinstance(exc, ChannelGone):
-                log.warning("feature call from %s failed: %s", channel.party, exc)
-        finally:
-            await channel.hangup()
-
-    async def agent_feature(self, channel: Channel, name: str) -> None:
-        """Agent login logs a queue agent in or out, agent pause pauses or unpauses them;
-        a prompt says which it did."""
-        number = channel.party
-        state = self.acd.state(number)
-        await channel.answer()
-        if state is None:
-            said = "agent_not_agent"
-        elif name == "agent_login":
-            logged_in = state[0] == "logged-out"
-            self.acd.set_state(number, logged_in=logged_in, by=f"phone {number}")
-            said = "agent_logged_in" if logged_in else "agent_logged_out"
-        elif state[0] == "logged-out":
-            said = "agent_logged_out"
-        else:
-            pause = not state[1]
-            self.acd.set_state(number, logged_in=True, reason="paused" if pause else "",
-                               by=f"phone {number}")  # fmt: skip
-            said = "agent_paused" if pause else "agent_unpaused"
-        with contextlib.suppress(ChannelGone, MissingPrompt, *self.switch.transient):
-            await interact.say(channel, self.say(said))
-        await channel.hangup()
-
-    async def day_night(self, channel: Channel, number: str) -> None:
-        """Switch time condition `number` to closed (or open) now, or back to its hours."""
-        await channel.answer()
-        condition = timeconditions.by_id(self.db, int(number)) if number.isdigit() else None
-        if condition is None:
-            await interact.say(channel, self.say("tc_unknown"))
-            return
-        if condition.override:
-            override, said = "", "tc_following_hours"
-        elif condition.is_open(self.clock()):
-            override, said = "closed", "tc_now_closed"
-        else:
-            override, said = "open", "tc_now_open"
-        timeconditions.set_override(self.db, condition.name, override,
-                                    actor=f"phone {channel.party}")  # fmt: skip
-        log.info("time condition %s: %s by %s", condition.name, override or "hours",
-                 channel.party)  # fmt: skip
-        await interact.say(channel, self.say(said))
-
-    async def record_prompt(self, channel: Channel, caller: Extension, number: str) -> None:
-        """Record prompt `rec<number>` in the box's language from an extension allowed to."""
-        await channel.answer()
-        allowed = self.db.execute(
-            "SELECT record_prompts FROM extensions WHERE number = ?", [caller.number]
-        ).fetchone()
-        if not (allowed and allowed[0]) or not number.isdigit() or not 1 <= int(number) <= 999:
-            await interact.say(channel, self.say("not_allowed"))
-            return
-        await interact.say(channel, self.say("prompt_record"))
-        seconds, file = await self.voicemail.record_file(channel, f"prompts/rec{number}.wav")
-        if seconds < 1.0:
-            return
-        target = self.sounds_dir / "prompts" / self.prompts.default_lang / f"rec{int(number)}.wav"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        file.replace(target)  # the engine completes the header through its open file
-        log.info("prompt rec%s recorded by %s (%.0f s)", number, caller.number, seconds)
-        await interact.say(channel, self.say("prompt_saved", int(number)))
 
     def _mailbox(self, box: str) -> None:
         new, old = boxes.counts(self.db, box)
