@@ -94,6 +94,7 @@ def require(role: str, *, password_pending: bool = False):
         return principal
 
     dependency.role = role  # read by the test that walks every route
+    dependency.password_pending = password_pending
     return dependency
 
 
