@@ -131,8 +131,8 @@ def test_users_create_role_reset_delete_and_the_last_admin(console):
     assert accounts.verify_password(console.db, "mai", password).must_change_password
     assert password not in client.get("/users").text  # shown once
 
-    bad = client.post("/users", headers=hx,
-                      data={"csrf_token": token, "username": "bad name", "role": "agent"})  # fmt: skip
+    form = {"csrf_token": token, "username": "bad name", "role": "agent"}
+    bad = client.post("/users", headers=hx, data=form)
     assert bad.status_code == 422 and 'id="username-error"' in bad.text
     assert 'value="bad name"' in bad.text  # what was typed stays in the form
     assert accounts.find_user(console.db, "bad name") is None
