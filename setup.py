@@ -51,14 +51,22 @@ setup(
     python_requires=">=3.11",
     package_dir={"": "firmware", "tongdai.acdcore": "ext"},
     packages=[*find_packages("firmware"), "tongdai.acdcore"],
-    package_data={"tongdai.acdcore": ["*.pxd"], "tongdai.provisioning": ["templates/*.j2"]},
+    package_data={
+        "tongdai.acdcore": ["*.pxd"],
+        "tongdai.provisioning": ["templates/*.j2"],
+        "tongdai.console": ["templates/*.html", "locale/*.po"],
+    },
     ext_modules=ext_modules,
     install_requires=[
         "argon2-cffi>=23",
+        "babel>=2.14",  # the console's catalogues, dates and numbers per locale
         "cryptography>=41",
         "fastapi>=0.110",
         "jinja2>=3.1",
+        "jinja2-fragments>=1.3",  # a template's block as an htmx partial
         "prometheus-client>=0.20",
+        "psutil>=5.9",  # the dashboard's CPU, memory, disk and uptime
+        "python-multipart>=0.0.9",  # form posts
         "pyserial>=3.5",
         "sqlite-utils>=3.36",
         "uvicorn>=0.30",
@@ -69,6 +77,7 @@ setup(
             "httpx",
             "hypothesis",
             "lxml",  # the RFC 4235 schema check of BLF NOTIFY bodies
+            "playwright",  # console tests in Debian's chromium (never `playwright install`)
             "pytest",
             "pytest-timeout",
             "ruff",

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 run_pkgs=(python3 python3-venv python3-dev build-essential espeak-ng sox libsox-fmt-mp3)
-test_pkgs=(sip-tester)
+test_pkgs=(sip-tester chromium)  # chromium: the console's browser tests (Playwright)
 command -v npm >/dev/null 2>&1 || run_pkgs+=(nodejs npm)
 
 case "${1:-run}" in

@@ -68,7 +68,8 @@ def welcome_text(first: FirstStart | None, settings: Settings) -> str:
     lines = [
         "",
         f"  Tongdai is starting. Data: {settings.data_dir.resolve()}",
-        f"  Console:  http://{host}:{settings.http_port}/   (health: /healthz, metrics: /metrics)",
+        f"  Console:  {'https' if settings.console_https else 'http'}://{host}:"
+        f"{settings.http_port}/   (health: /healthz, metrics: /metrics)",
     ]
     if first is not None:
         if first.admin_password:

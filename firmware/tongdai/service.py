@@ -11,6 +11,7 @@ import signal
 import socket
 import ssl
 import time
+from pathlib import Path
 
 import sqlite_utils
 import uvicorn
@@ -239,6 +240,13 @@ class Service:
         except Exception:
             log.exception("queues could not be loaded")
 
+    def _https(self) -> dict[str, str]:
+        """uvicorn's TLS options when the console is to serve HTTPS."""
+        if not self.settings.console_https:
+            return {}
+        cert, key = tls_files(self.settings)
+        return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
     def request_stop(self) -> None:
         self._stop.set()
 
@@ -254,6 +262,7 @@ class Service:
             log_config=None,
             access_log=self.settings.log_level == "debug",
             lifespan="off",
+            **self._https(),
         )
         server = _EmbeddedServer(config)
         self._sync_acd()
@@ -299,11 +308,16 @@ def _host_port(host: str, port: int) -> str:
     return host if port == 5060 else f"{host}:{port}"
 
 
-def tls_context(settings: Settings) -> ssl.SSLContext:
-    """The SIP-over-TLS context, with a self-signed certificate made on first start."""
+def tls_files(settings: Settings) -> tuple[Path, Path]:
+    """The box's certificate and key (SIP over TLS, and the console over HTTPS when on),
+    self-signed and made on first start."""
     addresses = [settings.resolved_media_address(), "127.0.0.1"]
-    cert, key = certificate.ensure(settings.data_dir / "tls", addresses)
-    return certificate.server_context(cert, key)
+    return certificate.ensure(settings.data_dir / "tls", addresses)
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The SIP-over-TLS context."""
+    return certificate.server_context(*tls_files(settings))
 
 
 def run(settings: Settings, db: sqlite_utils.Database, sockets: dict[str, socket.socket]) -> None:

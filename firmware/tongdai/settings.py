@@ -64,6 +64,11 @@ class Settings:
     provisioning_window: int = 86_400
     phone_sip_transport: str = "udp"
     provisioning_pnp: bool = False
+    # Web console: HTTPS with the box's certificate (var/tls, as SIP over TLS uses) when on;
+    # a login lasts until idle this many seconds, and at most console_session_max.
+    console_https: bool = False
+    console_session_idle: int = 3600
+    console_session_max: int = 43_200
 
     @property
     def db_path(self) -> Path:
@@ -116,6 +121,8 @@ _INT_FIELDS = {
     "recording_keep_days": (1, 3650),
     "recording_min_free_mb": (10, 1_000_000),
     "provisioning_window": (0, 30 * 86_400),
+    "console_session_idle": (60, 86_400),
+    "console_session_max": (300, 30 * 86_400),
 }
 PHONE_TRANSPORTS = ("udp", "tcp", "tls")
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
@@ -176,7 +183,7 @@ def _convert(name: str, raw: Any, source: str) -> Any:
             if str(raw).lower() not in PHONE_TRANSPORTS:
                 raise ValueError
             return str(raw).lower()
-        if name == "provisioning_pnp":
+        if name in ("provisioning_pnp", "console_https"):
             if isinstance(raw, bool):
                 return raw
             return _BOOLEANS[str(raw).strip().lower()]
@@ -200,6 +207,7 @@ _HINTS = {
     "log_level": "expected one of " + ", ".join(LOG_LEVELS),
     "phone_sip_transport": "expected one of " + ", ".join(PHONE_TRANSPORTS),
     "provisioning_pnp": "expected on or off",
+    "console_https": "expected on or off",
     **{n: f"expected a whole number {lo}-{hi}" for n, (lo, hi) in _INT_FIELDS.items()},
     "sip_digest": "expected a comma-separated list of " + ", ".join(DIGEST_ALGORITHMS),
     "media_codecs": "expected a comma-separated list of " + ", ".join(CODECS),

@@ -1,21 +1,36 @@
-"""The FastAPI application: health, metrics and the versioned API."""
+"""The FastAPI application: the console's pages, the versioned API, health and metrics.
 
-import time
-from typing import TYPE_CHECKING, Annotated
+To add an area: a module in pages/ (and api/) with an APIRouter whose routes depend on
+`auth.require(role)`, a template in templates/, its strings in locale/vi.po; then include
+its router below. tests/test_console_routes.py refuses any route without a role.
+"""
 
-from fastapi import Depends, FastAPI, Header, HTTPException
-from fastapi.responses import JSONResponse, Response
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tongdai import __version__
+from tongdai.console import auth, status
+from tongdai.console.api import audit as audit_api
+from tongdai.console.api import system as system_api
+from tongdai.console.api import users as users_api
+from tongdai.console.pages import account, audit, dashboard, login, users
+from tongdai.console.security import SecurityHeaders
+from tongdai.console.templating import is_htmx, render
+from tongdai.console.throttle import LoginThrottle
 from tongdai.provisioning.http import router as provisioning_router
-from tongdai.store import accounts
 
-if TYPE_CHECKING:
-    from tongdai.service import Service
+# web/static beside firmware/ in the source tree (vendor/ is filled by `make web`).
+STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
+PAGES = (login, account, dashboard, users, audit)
+APIS = (system_api, users_api, audit_api)
 
 
-def create_app(service: "Service") -> FastAPI:
+def create_app(service) -> FastAPI:
     app = FastAPI(
         title="Tongdai",
         version=__version__,
@@ -23,49 +38,60 @@ def create_app(service: "Service") -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    app.state.service = service
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(SecurityHeaders)
+    _handle_errors(app)
 
-    def health() -> dict:
-        media = service.media.status
-        db_ok = service.db.execute("SELECT 1").fetchone() == (1,)
-        return {
-            "status": "ok" if (db_ok and media.up) else "degraded",
-            "version": __version__,
-            "uptime": round(time.monotonic() - service.started, 1),
-            "db": "ok" if db_ok else "error",
-            "acd_core": "compiled" if service.acd_compiled else "interpreted",
-            "media": {
-                "up": media.up,
-                "pid": media.pid,
-                "pjsip": media.pjsip,
-                "restarts": media.restarts,
-                "last_exit": media.last_exit,
-            },
-        }
-
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        body = health()
+        body = status.health(service)
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
-    @app.get("/metrics")
+    @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    async def api_user(authorization: Annotated[str | None, Header()] = None) -> accounts.User:
-        scheme, _, token = (authorization or "").partition(" ")
-        user = accounts.verify_token(service.db, token.strip()) if scheme == "Bearer" else None
-        if user is None:
-            raise HTTPException(
-                401,
-                "a valid API token is required (tongdai token create)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return user
-
-    @app.get("/api/v1/system")
-    async def system(user: Annotated[accounts.User, Depends(api_user)]) -> dict:
-        return {**health(), "user": user.username, "extensions": service.extension_count}
-
+    for module in (*PAGES, *APIS):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # Desk phones fetch their configuration files here (see tongdai.provisioning.access).
     app.include_router(provisioning_router(service.provisioning))
     return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(auth.NotLoggedIn)
+    async def not_logged_in(request: Request, exc: auth.NotLoggedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "log in, or send an API token (tongdai token create)"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = "/login"
+        if request.method == "GET" and request.url.path != "/":
+            target += f"?next={request.url.path}"
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(auth.PasswordChangeRequired)
+    async def password_change(request: Request, exc: auth.PasswordChangeRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "change your password first"}, status_code=403)
+        if is_htmx(request):
+            return Response(status_code=403, headers={"HX-Redirect": "/account"})
+        return RedirectResponse("/account", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        """A refusal as a page for people; JSON for the API (and 404s, as provisioning's)."""
+        if _is_api(request) or exc.status_code == 404 or not isinstance(exc.detail, str):
+            return await http_exception_handler(request, exc)
+        context = {"status": exc.status_code, "detail": exc.detail}
+        return render(request, "error.html", context, block="error", status=exc.status_code)

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import argon2
 import sqlite_utils
 
+from tongdai.store import sessions
 from tongdai.store.audit import record
 from tongdai.store.db import utcnow
 
 ROLES = ("admin", "supervisor", "agent")
+LANGUAGES = ("vi", "en")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "tdk_"
 
@@ -29,6 +31,7 @@ class User:
     username: str
     role: str
     must_change_password: bool
+    language: str | None = None  # None: the box's language
 
 
 def generate_password() -> str:
@@ -73,12 +76,79 @@ def create_user(
     return find_user(db, username)
 
 
+_USER_COLUMNS = "id, username, role, must_change_password, language"
+
+
+def _user(row: tuple | None) -> User | None:
+    return User(row[0], row[1], row[2], bool(row[3]), row[4]) if row else None
+
+
 def find_user(db: sqlite_utils.Database, username: str) -> User | None:
-    row = db.execute(
-        "SELECT id, username, role, must_change_password FROM users WHERE username = ?",
-        [username],
-    ).fetchone()
-    return User(row[0], row[1], row[2], bool(row[3])) if row else None
+    sql = f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?"
+    return _user(db.execute(sql, [username]).fetchone())
+
+
+def user_by_id(db: sqlite_utils.Database, user_id: int) -> User | None:
+    sql = f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?"
+    return _user(db.execute(sql, [user_id]).fetchone())
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    return list(
+        db.query(
+            "SELECT username, role, must_change_password, language, created_at FROM users "
+            "ORDER BY username COLLATE NOCASE"
+        )
+    )
+
+
+def _existing(db: sqlite_utils.Database, username: str) -> User:
+    user = find_user(db, username)
+    if user is None:
+        raise AccountError(f"username: no user {username!r}")
+    return user
+
+
+def _keep_an_admin(db: sqlite_utils.Database, user: User) -> None:
+    """Refuse a change that would leave the box without an admin (call in the transaction)."""
+    others = db.execute(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND id != ?", [user.id]
+    ).fetchone()[0]
+    if user.role == "admin" and not others:
+        raise AccountError("role: the last admin must stay an admin")
+
+
+def set_role(db: sqlite_utils.Database, username: str, role: str, *, actor: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role: one of {', '.join(ROLES)}")
+    with db.atomic():
+        user = _existing(db, username)
+        if role != "admin":
+            _keep_an_admin(db, user)
+        db["users"].update(user.id, {"role": role})
+        record(db, actor, "user.role", f"{user.username}: {user.role} -> {role}")
+
+
+def delete_user(db: sqlite_utils.Database, username: str, *, actor: str) -> None:
+    """Delete a user; their sessions and API tokens go with them."""
+    with db.atomic():
+        user = _existing(db, username)
+        if user.username.lower() == actor.lower():
+            raise AccountError("username: you cannot delete your own account")
+        _keep_an_admin(db, user)
+        db["users"].delete(user.id)
+        record(db, actor, "user.delete", user.username)
+
+
+def set_language(
+    db: sqlite_utils.Database, username: str, language: str | None, *, actor: str
+) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise AccountError(f"language: one of {', '.join(LANGUAGES)}")
+    with db.atomic():
+        user = _existing(db, username)
+        db["users"].update(user.id, {"language": language})
+        record(db, actor, "user.language", f"{user.username}: {language or 'default'}")
 
 
 def set_password(
@@ -88,12 +158,14 @@ def set_password(
     *,
     must_change_password: bool = False,
     actor: str = "system",
+    keep_session: str = "",
 ) -> None:
+    """Set a password and end the user's console sessions (all but `keep_session`, an
+    id hash: the one that made the change)."""
     _check_password(password)
-    user = find_user(db, username)
-    if user is None:
-        raise AccountError(f"username: no user {username!r}")
+    user = _existing(db, username)
     with db.atomic():
+        sessions.delete_for_user(db, user.id, keep=keep_session)
         db["users"].update(
             user.id,
             {

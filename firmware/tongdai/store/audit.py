@@ -14,3 +14,13 @@ def record(db: sqlite_utils.Database, actor: str, action: str, detail: str = "")
 
 def entries(db: sqlite_utils.Database, limit: int = 100) -> list[dict]:
     return list(db["audit_log"].rows_where(order_by="id desc", limit=limit))
+
+
+def page(db: sqlite_utils.Database, *, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
+    """One page of entries, newest first, and how many there are in all."""
+    total = db["audit_log"].count
+    rows = db.query(
+        "SELECT id, at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?",
+        [limit, offset],
+    )
+    return list(rows), total

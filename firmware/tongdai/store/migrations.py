@@ -387,4 +387,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX phones_extension ON phones (extension);
         """,
     ),
+    (
+        "console sessions",
+        """
+        -- A browser's login. The cookie holds a random id; only its SHA-256 is stored,
+        -- so a copy of the database cannot be used to take over a session.
+        CREATE TABLE console_sessions (
+            id_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            address TEXT NOT NULL DEFAULT '',     -- where the login came from
+            created_at REAL NOT NULL,             -- UNIX seconds: absolute expiry
+            seen_at REAL NOT NULL                 -- UNIX seconds: idle expiry
+        );
+        CREATE INDEX console_sessions_user ON console_sessions (user_id);
+        """,
+    ),
 ]
