@@ -61,6 +61,7 @@ setup(
         "prometheus-client>=0.20",
         "pyserial>=3.5",
         "sqlite-utils>=3.36",
+        "sse-starlette>=3.5",  # the live wallboard's server-sent events
         "uvicorn>=0.30",
         "uvloop>=0.19",
     ],

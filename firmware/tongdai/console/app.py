@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tongdai import __version__
+from tongdai.console.api_live import live_router
 from tongdai.provisioning.http import router as provisioning_router
 from tongdai.store import accounts
 
@@ -68,4 +69,5 @@ def create_app(service: "Service") -> FastAPI:
 
     # Desk phones fetch their configuration files here (see tongdai.provisioning.access).
     app.include_router(provisioning_router(service.provisioning))
+    app.include_router(live_router(service.wallboard, service.supervisor, api_user))
     return app
