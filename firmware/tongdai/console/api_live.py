@@ -7,8 +7,6 @@ agent; 422 naming the field for bad input; 409 when the action does not fit (a c
 not answered yet, an agent logged out); 503 when too many live views are open.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from typing import Annotated
@@ -22,6 +20,8 @@ from tongdai.calls.supervise import Supervisor
 from tongdai.console.live import TooManySubscribers, Wallboard
 from tongdai.store.accounts import User
 
+# (No `from __future__ import annotations`: FastAPI must resolve the route functions'
+# annotations, which name a dependency made inside live_router.)
 ROLES = ("supervisor", "admin")
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
 
