@@ -69,6 +69,7 @@ setup(
         "python-multipart>=0.0.9",  # form posts
         "pyserial>=3.5",
         "sqlite-utils>=3.36",
+        "sse-starlette>=3.5",  # the live wallboard's server-sent events
         "uvicorn>=0.30",
         "uvloop>=0.19",
     ],

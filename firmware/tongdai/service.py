@@ -23,8 +23,10 @@ from tongdai.acd.queue_log import QueueLog
 from tongdai.calls import dialplan, recording
 from tongdai.calls.dialplan import Dialplan
 from tongdai.calls.presence import Presence
+from tongdai.calls.supervise import Supervisor
 from tongdai.calls.switch import Switch
 from tongdai.console.app import create_app
+from tongdai.console.live import Wallboard
 from tongdai.edge import certificate
 from tongdai.edge.server import EdgeServer
 from tongdai.media import music
@@ -149,6 +151,14 @@ class Service:
             timezone=settings.timezone,
         )
         self.switch.on_incoming = self.dialplan.route
+        # The live wallboard and the supervisor tools (the API in console/api_live.py).
+        self.supervisor = Supervisor(
+            self.switch, db, self.acd, self.dialplan.queues, contacts=self.edge.contacts,
+            caller_id=self.dialplan.caller_id, ring_timeout=settings.ring_timeout,
+        )  # fmt: skip
+        self.wallboard = Wallboard(
+            self.acd, self.switch, self.presence, self.dialplan.queues, self.supervisor
+        )
         self.dialplan.mailbox_listeners.append(self.presence.mailbox_changed)
         self.provisioning = FileServer(
             db, self.phone_box, settings.provisioning_window, self.edge.edge.guard
@@ -291,6 +301,7 @@ class Service:
     async def _shutdown(self, server: uvicorn.Server, tasks: list[asyncio.Task]) -> None:
         server.should_exit = True
         self.dialplan.queues.close()
+        self.supervisor.close()
         self.acd.close()
         await self.switch.close()
         await self.media.stop(timeout=SHUTDOWN_BUDGET * 0.6)

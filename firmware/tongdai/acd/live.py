@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -64,6 +65,9 @@ class LiveAcd:
         # core call id -> [entered, first position, last position known]: what queue_log
         # reports about a call the core has let go of already
         self.places: dict[int, list] = {}
+        # Told (no arguments) after every change the core is told of or makes itself:
+        # the wallboard's cue to look again.
+        self.listeners: list[Callable[[], None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._day: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -233,6 +237,27 @@ class LiveAcd:
                              info["first_position"], wait)  # fmt: skip
         self.pump()
 
+    def move(self, cid: int, queue: str, to: str, *, caller: str) -> int:
+        """A supervisor moves a waiting caller from `queue` to `to`, keeping its waiter and
+        callid. queue_log shows what Asterisk writes for a caller redirected out of a
+        queue into another: ABANDON in the first, ENTERQUEUE in the second. Returns the
+        core's new call id, or a negative refusal (the caller then stays where it was)."""
+        info = self.core.call_info(cid)
+        new = self.core.enqueue(self.queues[to], self.now(), info["priority"])
+        if new < 0:
+            return new
+        waiter, callid = self.waiters[cid], self.callids[cid]
+        for aid in info["ringing"]:  # (the core's own cancels would find no waiter)
+            waiter.cancel(self.agent_numbers[aid], False)
+        # Known under the new id before the old one goes: abandoning pumps the core,
+        # which may offer the moved call at once.
+        self.waiters[new], self.callids[new] = waiter, callid
+        position = self.core.position(new)
+        self.places[new] = [self.now(), position, position]
+        self.abandon(cid, queue)
+        self.queue_log.write(callid, to, NONE, "ENTERQUEUE", "", caller, position)
+        return new
+
     def exit_with_key(self, cid: int, queue: str, key: str) -> None:
         """The caller pressed a key to leave the line but keep their place (callback)."""
         info = self.core.call_info(cid)
@@ -294,6 +319,8 @@ class LiveAcd:
             self._timer = None
         if due != float("inf"):
             self._timer = self.loop.call_at(due, self.pump)
+        for listener in self.listeners:
+            listener()
 
     def _autopaused(self, agent: str) -> None:
         info = self.agents[agent]

@@ -83,6 +83,7 @@ async def dial(
                 )
             except switch.transient:
                 continue
+            leg.linked = caller  # (the wallboard counts the leg as part of the caller's call)
             if on_leg is not None:
                 on_leg(leg)
             leg.on_change.append(changes.put_nowait)

@@ -74,6 +74,10 @@ class Presence:
             return channel.info.get("identity") or None  # the edge authenticated it
         return self.locate(channel.info.get("to", ""))
 
+    def legs(self, number: str) -> list[Channel]:
+        """The extension's live legs, oldest first (the wallboard's agents' calls)."""
+        return list(self._legs.get(number, ()))
+
     def dialogs(self, number: str) -> list[Dialog]:
         return [_dialog(leg, id_) for leg, id_ in self._legs.get(number, {}).items()]
 

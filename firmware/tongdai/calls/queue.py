@@ -55,11 +55,17 @@ class QueueCall:
     """One call in a queue, as the ACD sees it (a tongdai.acd.live.Waiter): the ACD's
     decisions arrive as events for the flow to act on."""
 
-    def __init__(self, queue: str) -> None:
+    def __init__(self, queue: str, channel: Channel | None = None, record=None) -> None:
         self.queue = queue
         self.events: asyncio.Queue[tuple] = asyncio.Queue()
         self.cid = -1
         self.first_position = 0
+        # What the wallboard and a supervisor's move need: the caller's leg and CDR,
+        # and once answered, the agent and their leg.
+        self.channel = channel
+        self.record = record
+        self.agent = ""
+        self.leg: Channel | None = None
 
     def offer(self, agent: str) -> None:
         self.events.put_nowait(("offer", agent))
@@ -105,6 +111,7 @@ class QueueApp:
         self.whisper_dir = whisper_dir
         self.rate = rate
         self.callbacks: set[asyncio.Task] = set()
+        self.calls: dict[str, QueueCall] = {}  # caller's channel id -> its call, while queued
 
     def config(self, queue: str) -> store.Queue | None:
         return self.acd.config.get(queue)
@@ -132,7 +139,7 @@ class QueueApp:
             await channel.reject(404, "No such queue")
             return
         priority = max(priority, store.vip_priority(self.db, channel.party))
-        call = QueueCall(queue)
+        call = QueueCall(queue, channel, record)
         call.cid = self.acd.enqueue(queue, call, callid=record.id, caller=channel.party,
                                     priority=priority)  # fmt: skip
         if call.cid >= 0:
@@ -144,6 +151,7 @@ class QueueApp:
             return
         hold = None
         offered_callback = asyncio.Event()
+        self.calls[channel.id] = call
         try:
             await channel.answer()
             hold = asyncio.create_task(self._hold(channel, call, cfg, offered_callback))
@@ -151,7 +159,8 @@ class QueueApp:
         except BaseException:
             if call.cid in self.acd.waiters:  # the engine failed, or the service stops
                 with contextlib.suppress(acdcore.AcdError):
-                    self.acd.abandon(call.cid, queue)
+                    self.acd.abandon(call.cid, call.queue)
+            self._forget(channel, call)
             raise
         finally:
             if hold is not None:
@@ -159,6 +168,14 @@ class QueueApp:
                 with contextlib.suppress(asyncio.CancelledError, ChannelGone,
                                          *self.switch.transient):  # fmt: skip
                     await hold
+        cfg = self.config(call.queue) or cfg  # (a supervisor may have moved the caller)
+        try:
+            await self._after_wait(channel, call, cfg, records, outcome)
+        finally:
+            self._forget(channel, call)
+
+    async def _after_wait(self, channel: Channel, call: QueueCall, cfg, records, outcome):
+        record = records.current
         if isinstance(outcome, Answered):
             await self._talk(channel, call, cfg, records, outcome)
         elif outcome == "callback":
@@ -166,9 +183,36 @@ class QueueApp:
         elif outcome in ("timeout", "empty"):
             record.cause = "waited too long" if outcome == "timeout" else "no agents left"
             await self.overflow(channel, records, cfg)
-        else:  # the caller hung up
+        else:  # the caller hung up (or a supervisor hung up on them: Channel.end)
+            gone = channel.ended.result()
             record.disposition, record.hangup_by = "cancelled", "caller"
             record.cause = "abandoned in the queue"
+            if gone.by == "engine":
+                record.hangup_by, record.cause = "system", gone.reason
+
+    def _forget(self, channel: Channel, call: QueueCall) -> None:
+        if self.calls.get(channel.id) is call:  # (an overflow re-entered with another)
+            del self.calls[channel.id]
+
+    def move(self, channel_id: str, queue: str, to: str) -> int:
+        """Move a caller waiting in `queue` to queue `to`: they keep their music and
+        their call, and wait there from the end of the line. Returns the new position.
+        LookupError: no such caller waiting in `queue`; ValueError: `to` is no queue or
+        refuses the caller (full, or nobody to serve it)."""
+        call = self.calls.get(channel_id)
+        if call is None or call.queue != queue or call.cid not in self.acd.waiters:
+            raise LookupError(f"no caller {channel_id} waiting in queue {queue}")
+        if self.config(to) is None:
+            raise ValueError(f"queue: no queue {to}")
+        if to == queue:
+            raise ValueError(f"queue: the caller waits in {to} already")
+        cid = self.acd.move(call.cid, queue, to, caller=call.channel.party)
+        if cid < 0:
+            why = "is full" if cid == acdcore.REFUSED_FULL else "has no agents to take it"
+            raise ValueError(f"queue: {to} {why}")
+        call.cid, call.queue = cid, to
+        call.record.queue = to
+        return self.acd.position(cid)
 
     async def _wait(self, channel, call: QueueCall, cfg, offered_callback, records):
         """Ring the agents the ACD offers until one answers; or the caller leaves,
@@ -198,6 +242,7 @@ class QueueApp:
                 if kind == "offer":
                     agent = args[0]
                     rang_at[agent] = loop.time()
+                    cfg = self.config(call.queue) or cfg  # (moved by a supervisor)
                     ringing[agent] = _task(
                         self._ring(call, agent, channel, cfg, records.current.src_name)
                     )
@@ -362,6 +407,7 @@ class QueueApp:
 
     async def _talk(self, channel: Channel, call: QueueCall, cfg, records, answered) -> None:
         agent, leg = answered.agent, answered.leg
+        call.agent, call.leg = agent, leg
         info = self.acd.agent(agent)
         record = records.current
         callid = self.acd.done(call.cid)

@@ -30,7 +30,9 @@ class Requester(Protocol):
 class Hangup:
     code: int  # the SIP status that ended it (200 for a normal BYE after answer)
     reason: str
-    by: str  # local | remote | engine
+    # local | remote | engine; "engine" is the box's side, which records show as hung up
+    # by the system: the engine died, or the box ended the leg on purpose (Channel.end)
+    by: str
 
 
 class ChannelGone(Exception):
@@ -65,6 +67,13 @@ class Channel:
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.transfers: asyncio.Queue[str] = asyncio.Queue()  # Refer-To values (REFER)
         self.on_change: list[Callable[[Channel], None]] = []
+        # For the wallboard and supervisor tools: when the leg began and was answered
+        # (loop time), and the leg it was made for (a dialled leg's caller), which is
+        # how a call's legs are told apart from another call's.
+        self.created = loop.time()
+        self.answered_at: float | None = None
+        self.linked: Channel | None = None
+        self._ended_why = ""  # set by end(): the hang-up is the box's, for this reason
 
     @property
     def alive(self) -> bool:
@@ -96,6 +105,12 @@ class Channel:
         if self.alive:
             with contextlib.suppress(ChannelGone, *self.switch.transient):
                 await self._do("hangup", code=code)
+
+    async def end(self, why: str) -> None:
+        """Hang up on purpose (a supervisor's hang-up): flows and CDRs see a hang-up by
+        the box ("engine", recorded as the system's) for `why`, not one by a party."""
+        self._ended_why = self._ended_why or why
+        await self.hangup()
 
     async def send_dtmf(self, digits: str) -> None:
         await self._do("dtmf", digits=digits)
@@ -133,6 +148,8 @@ class Channel:
             if self.state == "early":
                 self.early.set()
             elif self.state == "answered":
+                if self.answered_at is None:
+                    self.answered_at = asyncio.get_running_loop().time()
                 self.answered.set()
         elif kind == "channel_media":
             self.media = event["media"]
@@ -143,7 +160,10 @@ class Channel:
         elif kind == "transfer":
             self.transfers.put_nowait(event.get("to", ""))
         elif kind == "channel_hungup":
-            self._end(Hangup(event.get("code", 0), event.get("reason", ""), event.get("by", "")))
+            code, reason, by = event.get("code", 0), event.get("reason", ""), event.get("by", "")
+            if self._ended_why:
+                reason, by = self._ended_why, "engine"
+            self._end(Hangup(code, reason, by))
         for callback in list(self.on_change):
             callback(self)
 

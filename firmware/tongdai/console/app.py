@@ -18,6 +18,7 @@ from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
 from tongdai.console.api import system as system_api
 from tongdai.console.api import users as users_api
+from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, dashboard, login, users
 from tongdai.console.security import SecurityHeaders
 from tongdai.console.templating import is_htmx, render
@@ -57,6 +58,8 @@ def create_app(service) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # Desk phones fetch their configuration files here (see tongdai.provisioning.access).
     app.include_router(provisioning_router(service.provisioning))
+    live = live_router(service.wallboard, service.supervisor, auth.require("supervisor"))
+    app.include_router(live)
     return app
 
 
