@@ -68,8 +68,10 @@ setup(
         "psutil>=5.9",  # the dashboard's CPU, memory, disk and uptime
         "python-multipart>=0.0.9",  # form posts
         "pyserial>=3.5",
+        "segno>=1.6",  # QR codes of an extension's SIP details (pure Python, SVG)
         "sqlite-utils>=3.36",
         "sse-starlette>=3.5",  # the live wallboard's server-sent events
+        "tomlkit>=0.13",  # the console writes tongdai.toml, keeping its comments
         "uvicorn>=0.30",
         "uvloop>=0.19",
     ],

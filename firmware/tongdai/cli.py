@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -184,9 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _flags(args: argparse.Namespace) -> dict:
+    return {name: getattr(args, name) for name in settings.FIELDS if hasattr(args, name)}
+
+
 def _load_settings(args: argparse.Namespace) -> settings.Settings:
-    flags = {name: getattr(args, name) for name in settings.FIELDS if hasattr(args, name)}
-    return settings.load(flags, config_file=args.config)
+    return settings.load(_flags(args), config_file=args.config)
 
 
 def _store(args: argparse.Namespace):
@@ -197,6 +201,7 @@ def _store(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tongdai import bootstrap, logs, service
+    from tongdai.settings_file import SettingsFile
 
     s = _load_settings(args)
     logs.setup(s.log_level, s.log_dir)
@@ -209,7 +214,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     first = bootstrap.first_start(db)
     # Printed, not logged: generated secrets must never reach the log file.
     print(bootstrap.welcome_text(first, s), flush=True)
-    service.run(s, db, sockets)
+    # The console's settings page writes the file these settings came from.
+    written = SettingsFile.at_start(args.config, os.environ, _flags(args))
+    service.run(s, db, sockets, written)
     return 0
 
 

@@ -37,6 +37,7 @@ from tongdai.provisioning import mcast, pnp, resync
 from tongdai.provisioning.files import Box
 from tongdai.provisioning.http import FileServer
 from tongdai.settings import Settings
+from tongdai.settings_file import SettingsFile
 from tongdai.store import ChangeWatcher, phones, voicemail
 
 log = logging.getLogger("tongdai")
@@ -97,8 +98,10 @@ class Service:
         settings: Settings,
         db: sqlite_utils.Database,
         sockets: dict[str, socket.socket],
+        settings_file: SettingsFile | None = None,
     ) -> None:
         self.settings = settings
+        self.settings_file = settings_file  # what the console's settings page writes
         self.sockets = sockets
         self.started = time.monotonic()
         self.acd_compiled = acdcore.COMPILED
@@ -171,8 +174,8 @@ class Service:
 
     async def _retention(self) -> None:
         """Delete old recordings (and the oldest when the disk runs short), now and then."""
-        s = self.settings
         while True:
+            s = self.settings  # each time: the console may change the limits
             try:
                 await asyncio.to_thread(
                     recording.prune, s.recordings_dir, keep_days=s.recording_keep_days,
@@ -331,14 +334,19 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
     return certificate.server_context(*tls_files(settings))
 
 
-def run(settings: Settings, db: sqlite_utils.Database, sockets: dict[str, socket.socket]) -> None:
+def run(
+    settings: Settings,
+    db: sqlite_utils.Database,
+    sockets: dict[str, socket.socket],
+    settings_file: SettingsFile | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT, on a database already migrated and sockets already bound."""
     log.info(
         "Tongdai %s starting (ACD core %s)",
         __version__,
         "compiled" if acdcore.COMPILED else "interpreted",
     )
-    service = Service(settings, db, sockets)
+    service = Service(settings, db, sockets, settings_file)
     # The edge makes a few dozen short-lived containers per SIP message, so the default
     # gen-0 threshold (700) ran a collection every few messages (4% of the CPU under
     # load). Everything alive at start-up is frozen out of the collections altogether.

@@ -196,6 +196,12 @@ def _convert(name: str, raw: Any, source: str) -> Any:
     raise SettingsError(f"unknown setting {name!r} (from {source})")
 
 
+def check(name: str, raw: Any, source: str) -> Any:
+    """One setting converted and checked exactly as load() does it (for tongdai.settings_file,
+    which writes the file the console changes); SettingsError when bad."""
+    return _convert(name, raw, source)
+
+
 _HINTS = {
     **{p: "expected a port number 0-65535" for p in _PORT_FIELDS},
     "rtp_ports": "expected an even start and a range like 10000-10999 within 1024-65535",

@@ -16,10 +16,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tongdai import __version__
 from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
+from tongdai.console.api import config as config_api
+from tongdai.console.api import extensions as extensions_api
+from tongdai.console.api import features as features_api
+from tongdai.console.api import routing as routing_api
 from tongdai.console.api import system as system_api
 from tongdai.console.api import users as users_api
 from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, dashboard, login, users
+from tongdai.console.pages import bans as bans_page
+from tongdai.console.pages import extensions as extensions_page
+from tongdai.console.pages import features as features_page
+from tongdai.console.pages import routes as routes_page
+from tongdai.console.pages import settings as settings_page
+from tongdai.console.pages import trunks as trunks_page
 from tongdai.console.security import SecurityHeaders
 from tongdai.console.templating import is_htmx, render
 from tongdai.console.throttle import LoginThrottle
@@ -29,6 +39,9 @@ from tongdai.provisioning.http import router as provisioning_router
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 PAGES = (login, account, dashboard, users, audit)
 APIS = (system_api, users_api, audit_api)
+# Configuration (admin): extensions and phones, trunks and routes, feature codes, bans, settings
+PAGES += (extensions_page, trunks_page, routes_page, features_page, bans_page, settings_page)
+APIS += (extensions_api, routing_api, features_api, config_api)
 
 
 def create_app(service) -> FastAPI:

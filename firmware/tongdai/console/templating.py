@@ -29,6 +29,12 @@ def N_(message: str) -> str:
 
 NAVIGATION = (
     ("/dashboard", N_("Dashboard"), "supervisor"),
+    ("/extensions", N_("Extensions"), "admin"),
+    ("/trunks", N_("Trunks"), "admin"),
+    ("/routes", N_("Routes"), "admin"),
+    ("/features", N_("Feature codes"), "admin"),
+    ("/bans", N_("Bans"), "admin"),
+    ("/settings", N_("Settings"), "admin"),
     ("/users", N_("Users"), "admin"),
     ("/audit", N_("Audit log"), "admin"),
     ("/account", N_("My account"), "agent"),

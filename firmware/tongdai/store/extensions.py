@@ -48,12 +48,7 @@ def add(
         raise ExtensionError("number: 2 to 6 digits, not starting with 0")
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise ExtensionError(f"secret: at least {MIN_SECRET_LENGTH} characters")
-    if recording not in RECORD_POLICIES:
-        raise ExtensionError(f"record: one of {', '.join(RECORD_POLICIES)}")
-    if permission not in PERMISSIONS:
-        raise ExtensionError(f"permission: one of {', '.join(PERMISSIONS)}")
-    if ring_timeout is not None and not 5 <= ring_timeout <= 600:
-        raise ExtensionError("ring timeout: 5 to 600 seconds")
+    _check(recording, permission, ring_timeout)
     if db["extensions"].count_where("number = ?", [number]):
         raise ExtensionError(f"number: extension {number} already exists")
     if owner := number_owner(db, number):
@@ -74,6 +69,75 @@ def add(
         )
         record(db, actor, "extension.create", f"{number} {name}".strip())
     return secret
+
+
+def _check(recording: str, permission: str, ring_timeout: int | None) -> None:
+    """The fields `add` and `update` share."""
+    if recording not in RECORD_POLICIES:
+        raise ExtensionError(f"record: one of {', '.join(RECORD_POLICIES)}")
+    if permission not in PERMISSIONS:
+        raise ExtensionError(f"permission: one of {', '.join(PERMISSIONS)}")
+    if ring_timeout is not None and not 5 <= ring_timeout <= 600:
+        raise ExtensionError("ring_timeout: 5 to 600 seconds")
+
+
+def update(
+    db: sqlite_utils.Database,
+    number: str,
+    *,
+    name: str,
+    ring_timeout: int | None,
+    recording: str,
+    permission: str,
+    record_prompts: bool,
+    actor: str = "system",
+) -> None:
+    """Change everything of an extension but its number and secret (see new_secret)."""
+    if get(db, number) is None:
+        raise ExtensionError(f"number: no extension {number}")
+    _check(recording, permission, ring_timeout)
+    with db.atomic():
+        db["extensions"].update(
+            number,
+            {"name": name.strip(), "ring_timeout": ring_timeout, "record": recording,
+             "permission": permission, "record_prompts": int(record_prompts)},
+        )  # fmt: skip
+        detail = (
+            f"{number} {name.strip()!r} ring {ring_timeout or 'default'} record {recording}"
+            f" permission {permission} record-prompts {'yes' if record_prompts else 'no'}"
+        )
+        record(db, actor, "extension.update", detail)
+
+
+def new_secret(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> str:
+    """Replace the extension's SIP secret with a generated one and return it (the audit
+    entry says it changed, never what to)."""
+    if get(db, number) is None:
+        raise ExtensionError(f"number: no extension {number}")
+    secret = generate_secret()
+    with db.atomic():
+        db["extensions"].update(number, {"secret": secret})
+        record(db, actor, "extension.secret", number)
+    return secret
+
+
+def get(db: sqlite_utils.Database, number: str) -> dict | None:
+    """One extension's settings, without its secret."""
+    rows = list(db.query(f"SELECT {_COLUMNS} FROM extensions WHERE number = ?", [number]))
+    return rows[0] if rows else None
+
+
+def details(db: sqlite_utils.Database) -> list[dict]:
+    """Every extension's settings without the secret, with whether it has a voicemail box."""
+    return list(
+        db.query(
+            f"SELECT {_COLUMNS}, EXISTS (SELECT 1 FROM voicemail_boxes v"
+            " WHERE v.extension = e.number) AS voicemail FROM extensions e ORDER BY number"
+        )
+    )
+
+
+_COLUMNS = "number, name, ring_timeout, record, permission, record_prompts, created_at"
 
 
 def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> None:

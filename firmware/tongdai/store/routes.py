@@ -224,3 +224,19 @@ def choose_route(
                 return route, False
             forbidden = True
     return None, forbidden
+
+
+def move_outbound(
+    db: sqlite_utils.Database, name: str, step: int, *, actor: str = "system"
+) -> None:
+    """Move a route `step` places earlier (-1) or later (+1) in the order routes are tried."""
+    order = [r.name for r in outbound(db)]
+    if name not in order:
+        raise RouteError(f"name: no outbound route {name}")
+    at = order.index(name)
+    to = min(max(at + step, 0), len(order) - 1)
+    order.insert(to, order.pop(at))
+    with db.atomic():
+        for position, route in enumerate(order, 1):
+            db["outbound_routes"].update(route, {"position": position})
+        record(db, actor, "route.outbound.order", ",".join(order))
