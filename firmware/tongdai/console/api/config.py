@@ -36,7 +36,8 @@ class NewBan(BaseModel):
 class Setting(BaseModel):
     value: str  # what the running service uses
     next_start: str  # what the file (under the environment and flags) gives at a start
-    fixed_by: str | None  # "command line", "environment TONGDAI_…", or None: editable
+    fixed_by: str | None  # "command line", "environment TONGDAI_…", "start" (no file to
+    # write: the service was started without one), or None: editable
     live: bool  # a change takes effect at once (else at the next start)
 
 
