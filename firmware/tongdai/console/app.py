@@ -20,6 +20,13 @@ from tongdai.console.api import system as system_api
 from tongdai.console.api import users as users_api
 from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, dashboard, login, users
+from tongdai.console.pages import conferences as conferences_page
+from tongdai.console.pages import ivr as ivr_page
+from tongdai.console.pages import prompts as prompts_page
+from tongdai.console.pages import queues as queues_page
+from tongdai.console.pages import ringgroups as ringgroups_page
+from tongdai.console.pages import timeconditions as timeconditions_page
+from tongdai.console.pages import voicemail as voicemail_page
 from tongdai.console.security import SecurityHeaders
 from tongdai.console.templating import is_htmx, render
 from tongdai.console.throttle import LoginThrottle
@@ -28,6 +35,9 @@ from tongdai.provisioning.http import router as provisioning_router
 # web/static beside firmware/ in the source tree (vendor/ is filled by `make web`).
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 PAGES = (login, account, dashboard, users, audit)
+# configuration (cfgflow)
+PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail_page,
+          prompts_page, conferences_page)  # fmt: skip
 APIS = (system_api, users_api, audit_api)
 
 
