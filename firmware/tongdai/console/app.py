@@ -16,8 +16,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tongdai import __version__
 from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
+from tongdai.console.api import conferences as conferences_api
+from tongdai.console.api import ivr as ivr_api
+from tongdai.console.api import prompts as prompts_api
+from tongdai.console.api import queues as queues_api
+from tongdai.console.api import ringgroups as ringgroups_api
 from tongdai.console.api import system as system_api
+from tongdai.console.api import timeconditions as timeconditions_api
 from tongdai.console.api import users as users_api
+from tongdai.console.api import voicemail as voicemail_api
 from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, dashboard, login, users
 from tongdai.console.pages import conferences as conferences_page
@@ -39,6 +46,8 @@ PAGES = (login, account, dashboard, users, audit)
 PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail_page,
           prompts_page, conferences_page)  # fmt: skip
 APIS = (system_api, users_api, audit_api)
+APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
+         conferences_api)  # fmt: skip
 
 
 def create_app(service) -> FastAPI:
