@@ -13,9 +13,7 @@ from tongdai.store import ringgroups
 
 admin = auth.require("admin")
 Admin = Annotated[auth.Principal, Depends(admin)]
-router = APIRouter(
-    prefix="/api/v1/ringgroups", tags=["ring groups"], dependencies=[Depends(admin)]
-)
+router = APIRouter(prefix="/api/v1/ringgroups", tags=["ring groups"], dependencies=[Depends(admin)])
 
 
 class Member(BaseModel):
