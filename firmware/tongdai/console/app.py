@@ -16,20 +16,34 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tongdai import __version__
 from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
+from tongdai.console.api import conferences as conferences_api
 from tongdai.console.api import config as config_api
 from tongdai.console.api import extensions as extensions_api
 from tongdai.console.api import features as features_api
+from tongdai.console.api import ivr as ivr_api
+from tongdai.console.api import prompts as prompts_api
+from tongdai.console.api import queues as queues_api
+from tongdai.console.api import ringgroups as ringgroups_api
 from tongdai.console.api import routing as routing_api
 from tongdai.console.api import system as system_api
+from tongdai.console.api import timeconditions as timeconditions_api
 from tongdai.console.api import users as users_api
+from tongdai.console.api import voicemail as voicemail_api
 from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, dashboard, login, users
 from tongdai.console.pages import bans as bans_page
+from tongdai.console.pages import conferences as conferences_page
 from tongdai.console.pages import extensions as extensions_page
 from tongdai.console.pages import features as features_page
+from tongdai.console.pages import ivr as ivr_page
+from tongdai.console.pages import prompts as prompts_page
+from tongdai.console.pages import queues as queues_page
+from tongdai.console.pages import ringgroups as ringgroups_page
 from tongdai.console.pages import routes as routes_page
 from tongdai.console.pages import settings as settings_page
+from tongdai.console.pages import timeconditions as timeconditions_page
 from tongdai.console.pages import trunks as trunks_page
+from tongdai.console.pages import voicemail as voicemail_page
 from tongdai.console.security import SecurityHeaders
 from tongdai.console.templating import is_htmx, render
 from tongdai.console.throttle import LoginThrottle
@@ -38,10 +52,15 @@ from tongdai.provisioning.http import router as provisioning_router
 # web/static beside firmware/ in the source tree (vendor/ is filled by `make web`).
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
 PAGES = (login, account, dashboard, users, audit)
+# configuration (cfgflow)
+PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail_page,
+          prompts_page, conferences_page)  # fmt: skip
 APIS = (system_api, users_api, audit_api)
 # Configuration (admin): extensions and phones, trunks and routes, feature codes, bans, settings
 PAGES += (extensions_page, trunks_page, routes_page, features_page, bans_page, settings_page)
 APIS += (extensions_api, routing_api, features_api, config_api)
+APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
+         conferences_api)  # fmt: skip
 
 
 def create_app(service) -> FastAPI:

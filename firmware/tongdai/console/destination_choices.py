@@ -1,40 +1,47 @@
-"""The destinations a route can send calls to, as choices: the existing objects of each
-kind (store.destinations.KINDS), so a person picks rather than types. Outside numbers
-and announcements (a prompt name) are typed after picking their kind."""
+"""The destinations a configuration form offers: every existing object a call can be sent
+to, grouped by kind, as the `kind:value` text store.destinations.check() accepts."""
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from tongdai.store import destinations
 
-# kind -> (table, column) whose rows are the destinations of that kind
-_SOURCES = {
-    "extension": ("extensions", "number"),
-    "ring_group": ("ring_groups", "name"),
-    "queue": ("queues", "name"),
-    "ivr": ("ivr_menus", "name"),
-    "time_condition": ("time_conditions", "name"),
-    "voicemail": ("voicemail_boxes", "extension"),
-    "conference": ("conference_rooms", "number"),
-}
-TYPED = ("outside", "announcement")  # kinds whose value is typed, not picked
+def N_(message: str) -> str:  # marks a label for extraction; translated in the template
+    return message
 
 
-def choices(db: sqlite_utils.Database) -> list[tuple[str, list[str]]]:
-    """[(kind, ["kind:value", ...])] in the order of KINDS (hangup has the one choice)."""
+# (kind, group label, query giving (value, description))
+_GROUPS = (
+    ("extension", N_("Extensions"), "SELECT number, name FROM extensions ORDER BY number"),
+    ("ring_group", N_("Ring groups"), "SELECT name, number FROM ring_groups ORDER BY name"),
+    ("queue", N_("Queues"), "SELECT name, display FROM queues ORDER BY name"),
+    ("ivr", N_("IVR menus"), "SELECT name, number FROM ivr_menus ORDER BY name"),
+    ("time_condition", N_("Time conditions"), "SELECT name, '' FROM time_conditions ORDER BY name"),
+    ("voicemail", N_("Voicemail boxes"),
+     "SELECT extension, '' FROM voicemail_boxes ORDER BY extension"),
+    ("conference", N_("Conference rooms"),
+     "SELECT number, name FROM conference_rooms ORDER BY number"),
+)  # fmt: skip
+
+
+def choices(db: sqlite_utils.Database) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(group label, [(destination, what the option shows)])], empty groups left out."""
     out = []
-    for kind in destinations.KINDS:
-        if kind in _SOURCES:
-            table, column = _SOURCES[kind]
-            rows = db.execute(f"SELECT {column} FROM {table} ORDER BY {column}").fetchall()
-            out.append((kind, [f"{kind}:{r[0]}" for r in rows]))
-        elif kind == "hangup":
-            out.append((kind, ["hangup"]))
+    for kind, label, query in _GROUPS:
+        options = [
+            (f"{kind}:{value}", f"{value} · {about}" if about else str(value))
+            for value, about in db.execute(query).fetchall()
+        ]
+        if options:
+            out.append((label, options))
     return out
 
 
+TYPED = ("outside", "announcement")  # kinds whose value is typed after picking the kind
+
+
 def combine(picked: str, typed: str) -> str:
-    """The destination from the form: a picked one, or a typed kind's kind with its value."""
+    """The destination from a form that also offers typed kinds: a picked one, or a typed
+    kind (`outside:`) with the value typed beside it."""
     kind = picked.removesuffix(":")
     return f"{kind}:{typed.strip()}" if kind in TYPED else picked

@@ -37,6 +37,13 @@ NAVIGATION = (
     ("/settings", N_("Settings"), "admin"),
     ("/users", N_("Users"), "admin"),
     ("/audit", N_("Audit log"), "admin"),
+    ("/ivr", N_("IVR menus"), "admin"),
+    ("/ringgroups", N_("Ring groups"), "admin"),
+    ("/timeconditions", N_("Time conditions"), "admin"),
+    ("/queues", N_("Queues"), "admin"),
+    ("/voicemail", N_("Voicemail"), "admin"),
+    ("/prompts", N_("Prompts"), "admin"),
+    ("/conferences", N_("Conference rooms"), "admin"),
     ("/account", N_("My account"), "agent"),
 )
 
