@@ -16,10 +16,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tongdai import __version__
 from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
+from tongdai.console.api import contacts as contacts_api
+from tongdai.console.api import desk as desk_api
 from tongdai.console.api import system as system_api
 from tongdai.console.api import users as users_api
 from tongdai.console.api_live import live_router
-from tongdai.console.pages import account, audit, dashboard, login, users
+from tongdai.console.pages import account, audit, contacts, dashboard, desk, login, users, wallboard
 from tongdai.console.security import SecurityHeaders
 from tongdai.console.templating import is_htmx, render
 from tongdai.console.throttle import LoginThrottle
@@ -27,8 +29,8 @@ from tongdai.provisioning.http import router as provisioning_router
 
 # web/static beside firmware/ in the source tree (vendor/ is filled by `make web`).
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
-PAGES = (login, account, dashboard, users, audit)
-APIS = (system_api, users_api, audit_api)
+PAGES = (login, account, dashboard, users, audit, wallboard, desk, contacts)
+APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 
 
 def create_app(service) -> FastAPI:

@@ -29,6 +29,9 @@ def N_(message: str) -> str:
 
 NAVIGATION = (
     ("/dashboard", N_("Dashboard"), "supervisor"),
+    ("/wallboard", N_("Wallboard"), "supervisor"),
+    ("/desk", N_("My desk"), "agent"),
+    ("/contacts", N_("Contacts"), "agent"),
     ("/users", N_("Users"), "admin"),
     ("/audit", N_("Audit log"), "admin"),
     ("/account", N_("My account"), "agent"),
