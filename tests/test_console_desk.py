@@ -131,7 +131,7 @@ def test_contacts_api(console):
     )
     assert r.json()["company"] == "Sen"
     r = client.post("/api/v1/contacts/import", headers={**h, "Content-Type": "text/csv"},
-                    content="name,numbers\nB,0912000111\n".encode())  # fmt: skip
+                    content=b"name,numbers\nB,0912000111\n")  # fmt: skip
     assert r.status_code == 422 and r.json()["detail"]["field"] == "file"
     assert "line 2" in r.json()["detail"]["message"]
     assert client.get(f"/api/v1/contacts/{cid}/calls").json() == []
@@ -229,7 +229,7 @@ def test_notes_and_dispositions_on_calls(hotline):
 
 
 def test_call_scripts_are_set_by_supervisors(hotline):
-    agent, agent_token = hotline.logged_in("lan")
+    agent, _ = hotline.logged_in("lan")
     assert agent.get("/desk/scripts").status_code == 403
     boss, token = hotline.logged_in("boss", "supervisor")
     r = boss.post("/desk/scripts/sales", headers=hx(token), data={"script": "Chào anh/chị"})
@@ -318,8 +318,8 @@ def test_the_wallboard_page_and_its_tools_refuse_with_reasons(hotline):
     assert agent.get("/wallboard").status_code == 403
     client, token = hotline.logged_in("boss", "supervisor")
     page = client.get("/wallboard").text
-    assert 'hx-sse:connect="/wallboard/stream"' in page and "Bán hàng" in page
-    assert "/static/vendor/hx-sse.js" in page and "Log out" in page
+    assert 'data-live="/wallboard/stream"' in page and "Bán hàng" in page
+    assert "/static/live.js" in page and "Log out" in page
     tv = client.get("/wallboard?tv=1").text
     assert 'class="tv"' in tv and "<nav" not in tv and "hx-post" not in tv
     r = client.post("/wallboard/calls/i9/listen", headers=hx(token), data={"extension": ""})
@@ -350,3 +350,19 @@ def test_the_wallboard_speaks_vietnamese(hotline):
     client, _ = hotline.logged_in("boss", "supervisor")
     page = client.get("/wallboard").text
     assert "Bảng theo dõi" in page and "Mức phục vụ hôm nay" in page and "Đã đăng xuất" in page
+
+
+def test_the_wallboard_stream_sends_the_rendered_board(hotline):
+    hotline.service.acd.set_state("201", logged_in=True, by="test")
+    client, _ = hotline.logged_in("boss", "supervisor")
+    with client.stream("GET", "/wallboard/stream") as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        lines = []
+        for line in r.iter_lines():
+            lines.append(line)
+            if line == "" and len(lines) > 1:
+                break
+    html = "\n".join(line.removeprefix("data: ") for line in lines if line.startswith("data:"))
+    assert 'id="queue-sales"' in html, html
+    assert 'id="agent-201" class="state-available"' in html
+    assert 'hx-post="/wallboard/agents/201/logout"' in html

@@ -8,7 +8,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const vendor = join(here, "static", "vendor");
 const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
-  "htmx.org/dist/ext/hx-sse.js": "hx-sse.js", // live wallboard and desk (server-sent events)
 };
 
 mkdirSync(vendor, { recursive: true });

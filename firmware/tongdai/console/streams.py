@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import HTTPException, Request
-from jinja2_fragments import render_block
 from sse_starlette import EventSourceResponse
 
 from tongdai.console import auth, csrf
@@ -17,14 +16,14 @@ from tongdai.console.templating import ROLE_NAMES, env, locale_for
 PING_SECONDS = 15  # keeps proxies from closing a quiet stream
 
 
-def fragment(request: Request, template: str, block: str, context: dict) -> str:
-    """One block of a template as HTML, in the reader's language."""
+def fragment(request: Request, template: str, context: dict) -> str:
+    """A partial template as HTML, in the reader's language."""
     principal = auth.authenticate(request)
     session = principal.session if principal else None
     full = {"request": request, "locale": locale_for(request), "role_names": ROLE_NAMES,
             "user": principal.user if principal else None, "csrf_field": csrf.FIELD,
             "csrf_token": session.csrf_token if session else "", **context}  # fmt: skip
-    return render_block(env, template, block, **full)
+    return env.get_template(template).render(full)
 
 
 async def html_events(request: Request, render: Callable[[dict], str | None]):

@@ -60,12 +60,16 @@ async def stream(request: Request, who: Agent) -> Response:
         raise HTTPException(409, "no extension is linked to this account")
     svc = auth.service(request)
 
+    shown = {"key": None}
+
     def pop(_snapshot: dict) -> str | None:
-        """The pop of a call at the extension; nothing while there is none, so the last
-        call's pop stays up for its note."""
+        """The pop of a new call at the extension, once: sent again it would wipe the
+        note being typed; and nothing while there is no call, so the last call's pop
+        stays up for its note."""
         current = desk_calls.pop_for(svc, ext)
-        if current is None:
+        if current is None or current.key == shown["key"]:
             return None
+        shown["key"] = current.key
         return fragment(request, "_pop.html", {"pop": current, "dispositions": DISPOSITIONS,
                                                "errors": {}, "note": None})  # fmt: skip
 
