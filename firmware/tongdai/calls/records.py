@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import weakref
 
 import sqlite_utils
 
 from tongdai.store import cdr as cdrs
 
 log = logging.getLogger("tongdai.calls")
+
+# Every call's records while its flow runs: the agent desk finds the CDR id of a call
+# ringing at an extension here, to key the agent's notes on it (console/desk_calls.py).
+LIVE: weakref.WeakSet[Records] = weakref.WeakSet()
 
 
 class Records:
@@ -18,6 +23,7 @@ class Records:
     def __init__(self, db: sqlite_utils.Database, first: cdrs.Cdr) -> None:
         self.db = db
         self.current = first
+        LIVE.add(self)
 
     def next(self, record: cdrs.Cdr) -> None:
         record.linkedid = self.current.linkedid

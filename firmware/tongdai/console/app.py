@@ -18,6 +18,8 @@ from tongdai.console import auth, status
 from tongdai.console.api import audit as audit_api
 from tongdai.console.api import conferences as conferences_api
 from tongdai.console.api import config as config_api
+from tongdai.console.api import contacts as contacts_api
+from tongdai.console.api import desk as desk_api
 from tongdai.console.api import extensions as extensions_api
 from tongdai.console.api import features as features_api
 from tongdai.console.api import ivr as ivr_api
@@ -30,7 +32,7 @@ from tongdai.console.api import timeconditions as timeconditions_api
 from tongdai.console.api import users as users_api
 from tongdai.console.api import voicemail as voicemail_api
 from tongdai.console.api_live import live_router
-from tongdai.console.pages import account, audit, dashboard, login, users
+from tongdai.console.pages import account, audit, contacts, dashboard, desk, login, users, wallboard
 from tongdai.console.pages import bans as bans_page
 from tongdai.console.pages import conferences as conferences_page
 from tongdai.console.pages import extensions as extensions_page
@@ -51,13 +53,12 @@ from tongdai.provisioning.http import router as provisioning_router
 
 # web/static beside firmware/ in the source tree (vendor/ is filled by `make web`).
 STATIC_DIR = Path(__file__).resolve().parents[3] / "web" / "static"
-PAGES = (login, account, dashboard, users, audit)
-# configuration (cfgflow)
+# Daily work (wallboard, agent desk, contacts), then configuration (admin).
+PAGES = (login, account, dashboard, users, audit, wallboard, desk, contacts)
+PAGES += (extensions_page, trunks_page, routes_page, features_page, bans_page, settings_page)
 PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail_page,
           prompts_page, conferences_page)  # fmt: skip
-APIS = (system_api, users_api, audit_api)
-# Configuration (admin): extensions and phones, trunks and routes, feature codes, bans, settings
-PAGES += (extensions_page, trunks_page, routes_page, features_page, bans_page, settings_page)
+APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 APIS += (extensions_api, routing_api, features_api, config_api)
 APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
          conferences_api)  # fmt: skip

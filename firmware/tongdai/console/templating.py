@@ -27,16 +27,14 @@ def N_(message: str) -> str:
     return message
 
 
-NAVIGATION = (
+NAVIGATION = (  # daily work first, then configuration, then the box's own administration
     ("/dashboard", N_("Dashboard"), "supervisor"),
+    ("/wallboard", N_("Wallboard"), "supervisor"),
+    ("/desk", N_("My desk"), "agent"),
+    ("/contacts", N_("Contacts"), "agent"),
     ("/extensions", N_("Extensions"), "admin"),
     ("/trunks", N_("Trunks"), "admin"),
     ("/routes", N_("Routes"), "admin"),
-    ("/features", N_("Feature codes"), "admin"),
-    ("/bans", N_("Bans"), "admin"),
-    ("/settings", N_("Settings"), "admin"),
-    ("/users", N_("Users"), "admin"),
-    ("/audit", N_("Audit log"), "admin"),
     ("/ivr", N_("IVR menus"), "admin"),
     ("/ringgroups", N_("Ring groups"), "admin"),
     ("/timeconditions", N_("Time conditions"), "admin"),
@@ -44,6 +42,11 @@ NAVIGATION = (
     ("/voicemail", N_("Voicemail"), "admin"),
     ("/prompts", N_("Prompts"), "admin"),
     ("/conferences", N_("Conference rooms"), "admin"),
+    ("/features", N_("Feature codes"), "admin"),
+    ("/bans", N_("Bans"), "admin"),
+    ("/settings", N_("Settings"), "admin"),
+    ("/users", N_("Users"), "admin"),
+    ("/audit", N_("Audit log"), "admin"),
     ("/account", N_("My account"), "agent"),
 )
 

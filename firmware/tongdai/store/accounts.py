@@ -96,7 +96,8 @@ def user_by_id(db: sqlite_utils.Database, user_id: int) -> User | None:
 def list_users(db: sqlite_utils.Database) -> list[dict]:
     return list(
         db.query(
-            "SELECT username, role, must_change_password, language, created_at FROM users "
+            "SELECT username, role, must_change_password, language, created_at, extension "
+            "FROM users "
             "ORDER BY username COLLATE NOCASE"
         )
     )
@@ -127,6 +128,30 @@ def set_role(db: sqlite_utils.Database, username: str, role: str, *, actor: str)
             _keep_an_admin(db, user)
         db["users"].update(user.id, {"role": role})
         record(db, actor, "user.role", f"{user.username}: {user.role} -> {role}")
+
+
+# The agent desk: the extension a user answers at (users.extension).
+
+
+def extension_of(db: sqlite_utils.Database, user_id: int) -> str | None:
+    row = db.execute("SELECT extension FROM users WHERE id = ?", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def set_extension(db: sqlite_utils.Database, username: str, extension: str, *, actor: str):
+    """Link a user to the extension they answer at ("" unlinks); one user per extension."""
+    extension = extension.strip()
+    with db.atomic():
+        user = _existing(db, username)
+        if extension:
+            if not db.execute("SELECT 1 FROM extensions WHERE number = ?", [extension]).fetchone():
+                raise AccountError(f"extension: no extension {extension}")
+            other = db.execute("SELECT username FROM users WHERE extension = ? AND id != ?",
+                               [extension, user.id]).fetchone()  # fmt: skip
+            if other:
+                raise AccountError(f"extension: {extension} is {other[0]}'s already")
+        db["users"].update(user.id, {"extension": extension or None})
+        record(db, actor, "user.extension", f"{user.username}: {extension or '-'}")
 
 
 def delete_user(db: sqlite_utils.Database, username: str, *, actor: str) -> None:

@@ -403,4 +403,41 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX console_sessions_user ON console_sessions (user_id);
         """,
     ),
+    (
+        "agent desk and contacts: users' extensions, call scripts, call notes, contact book",
+        """
+        -- The extension a console user answers at: their desk's screen pop follows it.
+        ALTER TABLE users ADD COLUMN extension TEXT REFERENCES extensions(number)
+            ON DELETE SET NULL;
+        CREATE UNIQUE INDEX users_extension ON users (extension);
+        -- What an agent reads to a caller of this queue (shown on the screen pop).
+        ALTER TABLE queues ADD COLUMN script TEXT NOT NULL DEFAULT '';
+        -- An agent's note and disposition on a call. Keyed by the CDR's id, which is
+        -- known while the call goes on; its row is written when the call ends.
+        CREATE TABLE call_notes (
+            call_id TEXT PRIMARY KEY,
+            disposition TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            agent TEXT NOT NULL,                  -- the console user who saved it
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            company TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- Normalised numbers (0912345678, not +84 91 234 5678); one contact each, so
+        -- a caller's number names one contact.
+        CREATE TABLE contact_numbers (
+            number TEXT PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE
+        );
+        CREATE INDEX contact_numbers_contact ON contact_numbers (contact_id);
+        CREATE INDEX cdr_src ON cdr (src);
+        CREATE INDEX cdr_dst ON cdr (dst);
+        """,
+    ),
 ]

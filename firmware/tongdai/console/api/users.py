@@ -22,6 +22,7 @@ class User(BaseModel):
     must_change_password: bool
     language: str | None
     created_at: str
+    extension: str | None = None  # where the user answers calls (the agent desk)
 
 
 class NewUser(BaseModel):
@@ -30,7 +31,8 @@ class NewUser(BaseModel):
 
 
 class RoleChange(BaseModel):
-    role: str
+    role: str | None = None
+    extension: str | None = None  # "" unlinks (the agent desk)
 
 
 class Password(BaseModel):
@@ -69,7 +71,11 @@ async def create(request: Request, who: Admin, new: NewUser) -> Password:
 async def change_role(request: Request, who: Admin, username: str, change: RoleChange) -> User:
     _existing(request, username)
     try:
-        accounts.set_role(_db(request), username, change.role, actor=who.user.username)
+        if change.role is not None:
+            accounts.set_role(_db(request), username, change.role, actor=who.user.username)
+        if change.extension is not None:
+            accounts.set_extension(_db(request), username, change.extension,
+                                   actor=who.user.username)  # fmt: skip
     except accounts.AccountError as exc:
         raise unprocessable(exc) from None
     return next(User(**u) for u in accounts.list_users(_db(request)) if u["username"] == username)

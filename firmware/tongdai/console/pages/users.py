@@ -62,6 +62,19 @@ async def change_role(
     return _page(request)
 
 
+# The agent desk: the extension a user answers at (their screen pop follows it).
+@router.post("/users/{username}/extension")
+async def change_extension(
+    request: Request, who: Admin, username: str, extension: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        accounts.set_extension(auth.service(request).db, username, extension,
+                               actor=who.user.username)  # fmt: skip
+    except accounts.AccountError as exc:
+        return _page(request, 422, row_error=(username, _message(request, exc)))
+    return _page(request)
+
+
 @router.post("/users/{username}/password")
 async def reset_password(request: Request, who: Admin, username: str) -> Response:
     password = accounts.generate_password()
