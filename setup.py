@@ -35,7 +35,9 @@ if os.environ.get("TONGDAI_PURE_PYTHON") != "1":
         os.symlink(os.path.abspath(os.path.join("ext", "core.pxd")), link)
     ext_modules = cythonize(
         [Extension("tongdai.acdcore.core", ["ext/core.py"])]
-        + [Extension(m, ["firmware/" + m.replace(".", "/") + ".py"]) for m in hot_path],
+        + [Extension(m, ["firmware/" + m.replace(".", "/") + ".py"]) for m in hot_path]
+        # Batched UDP system calls: C only, edge.transport does without it.
+        + [Extension("tongdai.edge.udpio", ["firmware/tongdai/edge/udpio.pyx"])],
         compiler_directives={"language_level": "3"},
         include_path=[pxd_dir],
         nthreads=os.cpu_count() or 1,

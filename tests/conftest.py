@@ -22,9 +22,10 @@ def _stale_compiled_modules() -> list[str]:
     """Compiled modules older than their Python source: they would be tested instead of it."""
     stale = []
     for so in (ROOT / "firmware" / "tongdai").glob("*/*.so"):
-        source = so.with_name(so.name.split(".", 1)[0] + ".py")
-        if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
-            stale.append(str(source.relative_to(ROOT)))
+        for suffix in (".py", ".pyx"):
+            source = so.with_name(so.name.split(".", 1)[0] + suffix)
+            if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
+                stale.append(str(source.relative_to(ROOT)))
     return stale
 
 

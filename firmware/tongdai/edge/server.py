@@ -115,9 +115,9 @@ class EdgeServer:
         loop = self._loop = asyncio.get_running_loop()
         self._apply_trunks()
         servers: list[asyncio.AbstractServer] = []
-        udp_transport, self.udp_endpoint = await loop.create_datagram_endpoint(
-            lambda: UdpEndpoint(self._receive), sock=self.sockets["UDP"]
-        )
+        # Datagrams go straight to the edge; the timer is looked at once per batch.
+        self.udp_endpoint = UdpEndpoint(self.edge.receive, self._arm_if_sooner)
+        self.udp_endpoint.start(loop, self.sockets["UDP"])
         try:
             servers.append(
                 await loop.create_server(lambda: self._connection("TCP"), sock=self.sockets["TCP"])
@@ -143,7 +143,7 @@ class EdgeServer:
                 server.close()
             for conn in list(self.connections.values()):
                 conn.close()
-            udp_transport.close()
+            self.udp_endpoint.close()
             if self._timer is not None:
                 self._timer.cancel()
             self.flush()

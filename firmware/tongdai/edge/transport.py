@@ -10,15 +10,22 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 from collections.abc import Callable
 
 from tongdai.sip.errors import SipError
 from tongdai.sip.framing import StreamFramer
 
+try:
+    from tongdai.edge import udpio
+except ImportError:  # not compiled: one system call per datagram
+    udpio = None
+
 log = logging.getLogger(__name__)
 
 KEEPALIVE = b"\r\n\r\n"
 IDLE_TIMEOUT = 900.0  # seconds a TCP/TLS connection may stay silent (phones refresh sooner)
+BATCH = 32  # datagrams read per wakeup of the loop (udpio's batch)
 Receiver = Callable[[bytes, "UdpFlow | Connection"], None]
 
 
@@ -48,26 +55,75 @@ class UdpFlow:
         return f"udp:{self.remote[0]}:{self.remote[1]}"
 
 
-class UdpEndpoint(asyncio.DatagramProtocol):
-    def __init__(self, receive: Receiver) -> None:
+class UdpEndpoint:
+    """The UDP socket, read when the loop says it is readable: up to BATCH datagrams per
+    wakeup, and the answers they cause sent together afterwards (`udpio`: one system call
+    each way). A datagram transport would make a callback and a system call per datagram."""
+
+    def __init__(self, receive: Receiver, after_batch: Callable[[], None] = lambda: None) -> None:
         self.receive = receive
-        self.transport: asyncio.DatagramTransport | None = None
+        self.after_batch = after_batch  # once per batch, not per datagram: timers
+        self.transport: socket.socket | None = None  # None: closed
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._batch = None
+        self._out: list[tuple[bytes, tuple[str, int]]] | None = None  # a list while batching
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
+    def start(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        sock.setblocking(False)
+        if udpio is not None and sock.family == socket.AF_INET:
+            self._batch = udpio.UdpBatch(sock.fileno())
+        self.transport, self._loop = sock, loop
+        loop.add_reader(sock.fileno(), self._readable)
 
-    def connection_lost(self, exc) -> None:
-        self.transport = None
+    def close(self) -> None:
+        if self.transport is not None:
+            self._loop.remove_reader(self.transport.fileno())
+            self.transport = None
 
-    def datagram_received(self, data: bytes, addr) -> None:
-        self.receive(data, UdpFlow(self, addr[:2]))
+    def _recv(self) -> list[tuple[bytes, tuple]]:
+        if self._batch is not None:
+            return self._batch.recv()
+        out = []
+        for _ in range(BATCH):
+            try:
+                data, addr = self.transport.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                continue  # an ICMP error reported on the socket: qualify notices
+            out.append((data, addr[:2]))
+        return out
 
-    def error_received(self, exc: Exception) -> None:
-        pass  # ICMP port unreachable from a phone that went away: qualify notices
+    def _readable(self) -> None:
+        if self.transport is None:
+            return
+        self._out = out = []
+        try:
+            for data, addr in self._recv():
+                try:
+                    self.receive(data, UdpFlow(self, addr))
+                except Exception:  # one bad datagram must not cost the others in the batch
+                    log.exception("UDP datagram from %s:%s", *addr)
+        finally:
+            self._out = None
+            if out:
+                self._send(out)
+        self.after_batch()
+
+    def _send(self, items: list[tuple[bytes, tuple[str, int]]]) -> None:
+        if self._batch is not None:
+            items = self._batch.send(items)  # hands back what it could not send
+        for data, addr in items:
+            self.sendto(data, addr)
 
     def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
-        if self.transport is not None:
-            self.transport.sendto(data, addr)
+        if self._out is not None:
+            self._out.append((data, addr))
+        elif self.transport is not None:
+            try:
+                self.transport.sendto(data, addr)
+            except OSError as exc:  # UDP may lose a datagram; SIP retransmits
+                log.debug("UDP to %s:%s: %s", addr[0], addr[1], exc)
 
     def flow(self, remote: tuple[str, int]) -> UdpFlow:
         return UdpFlow(self, remote)
