@@ -8,6 +8,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const vendor = join(here, "static", "vendor");
 const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
+  "uplot/dist/uPlot.iife.min.js": "uPlot.iife.min.js",
+  "uplot/dist/uPlot.min.css": "uPlot.min.css",
 };
 
 mkdirSync(vendor, { recursive: true });

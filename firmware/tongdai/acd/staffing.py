@@ -80,10 +80,12 @@ def plan(
     db: sqlite_utils.Database, *, days: int, timezone: str, sl_seconds: float,
     target: float, queue: str = "", patience: float | None = None,
     max_occupancy: float | None = None, wrap_up: float = 0.0, default_aht: float = 180.0,
+    until: dt.datetime | None = None,
 ) -> list[Hour]:  # fmt: skip
     """A recommendation for every hour of the day that had calls. An hour whose calls
-    were never answered borrows the day's average handle time."""
-    volumes = history(db, days=days, timezone=timezone, queue=queue)
+    were never answered borrows the day's average handle time. `until` (default now)
+    ends the history: the console's staffing page reads a chosen period."""
+    volumes = history(db, days=days, timezone=timezone, queue=queue, until=until)
     known = [aht for _, aht in volumes.values() if not math.isnan(aht)]
     day_aht = sum(known) / len(known) if known else default_aht
     return [

@@ -32,6 +32,8 @@ NAVIGATION = (  # daily work first, then configuration, then the box's own admin
     ("/wallboard", N_("Wallboard"), "supervisor"),
     ("/desk", N_("My desk"), "agent"),
     ("/contacts", N_("Contacts"), "agent"),
+    ("/reports", N_("Reports"), "supervisor"),
+    ("/staffing", N_("Staffing"), "supervisor"),
     ("/extensions", N_("Extensions"), "admin"),
     ("/trunks", N_("Trunks"), "admin"),
     ("/routes", N_("Routes"), "admin"),

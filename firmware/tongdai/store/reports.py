@@ -73,7 +73,7 @@ def _date(text: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ReportError(f"{field}: expected a date like 2026-11-23, not {text!r}") from None
+        raise ReportError(f"{field}: expected a date like 2026-11-23") from None
 
 
 def period(
