@@ -5,6 +5,10 @@ The expected numbers in the tests are worked out by hand from these rows."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
+import struct
+import wave
 from zoneinfo import ZoneInfo
 
 from tongdai.acd.queue_log import QueueLog
@@ -13,7 +17,23 @@ from tongdai.store import cdr, queues
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = dt.date(2026, 11, 2)
 TUESDAY = dt.date(2026, 11, 3)
-WAV = b"RIFF" + bytes(range(256)) * 40  # not a real WAV: the bytes are what is checked
+
+
+def _wav() -> bytes:
+    """Two seconds of a 440 Hz tone, 8 kHz 16-bit mono: a file a browser can play."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(
+            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / 8000)))
+            for n in range(16000)
+        ))  # fmt: skip
+    return out.getvalue()
+
+
+WAV = _wav()
 
 
 def at(day: dt.date, hh: int, mm: int = 0, ss: int = 0) -> dt.datetime:
