@@ -144,3 +144,9 @@ def test_csv_has_a_bom_and_a_header():
     data = reports.to_csv(["name", "calls"], [["Nguyễn", 3], ["x", None]])
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig") == "name,calls\r\nNguyễn,3\r\nx,\r\n"
+
+
+def test_csv_keeps_a_caller_chosen_formula_as_text():
+    rows = [['=HYPERLINK("http://x")', "+84912345678"], ["-1+2", "@SUM(A1)"]]
+    text = reports.to_csv(["a", "b"], rows).decode("utf-8-sig").splitlines()
+    assert text[1:] == ['"\'=HYPERLINK(""http://x"")",+84912345678', "'-1+2,'@SUM(A1)"]

@@ -404,13 +404,25 @@ def logged_in_per_hour(db: sqlite_utils.Database, f: Filters) -> list[float]:
 # -- CSV -------------------------------------------------------------------------------------
 
 
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    # A caller ID name is the caller's to choose: "=HYPERLINK(...)" must stay text in
+    # Excel. A number such as +84912345678 stays as it is.
+    if (
+        isinstance(value, str)
+        and value
+        and (value[0] in "=@\t\r" or (value[0] in "+-" and not value[1:].isdigit()))
+    ):
+        return "'" + value
+    return value
+
+
 def to_csv(header: list[str], rows: list[list]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads Vietnamese names right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            ["" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in row]
-        )
+        writer.writerow([_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
