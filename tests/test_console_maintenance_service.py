@@ -3,10 +3,13 @@ cleanly and starts again as the same process (re-exec), loading a staged restore
 
 import contextlib
 import re
+import subprocess
 import time
 
 import httpx
 import pytest
+from callbox import cli
+from tongdai import backup as backups
 from tongdai.store import accounts, extensions, open_db
 
 pytestmark = pytest.mark.slow
@@ -61,3 +64,17 @@ def test_restart_then_restore_through_the_api(service_factory):
         db.close()
     assert "restored the backup of" in svc.output()
     assert svc.proc.pid == pid
+
+
+def test_the_cli_only_stages_a_restore_while_the_service_runs(service_factory, tmp_path):
+    svc = service_factory(TONGDAI_LANGUAGE="en")
+    _ready(svc, 1)
+    saved = tmp_path / "b.tar.gz"
+    assert cli(svc, "backup", "create", str(saved)).returncode == 0
+    r = cli(svc, "backup", "restore", str(saved))
+    assert r.returncode == 0 and "restart the service to load it" in r.stdout, r.stderr
+    assert backups.pending(svc.data_dir) is not None  # the open database was left alone
+    second = service_factory(TONGDAI_LANGUAGE="en")  # other ports, the same data directory
+    second.stop()
+    out = subprocess.run(second.args, env=second.env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "another service runs on the data" in out.stderr

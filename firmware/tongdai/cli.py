@@ -214,9 +214,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     logs.setup(s.log_level, s.log_dir)
     try:
         sockets = service.bind_sockets(s)  # a busy port stops us before all else
-        lock = backup.hold_lock(s.data_dir)  # noqa: F841 - held while the service runs
-    except (service.StartError, BlockingIOError) as exc:
+    except service.StartError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
+        return 1
+    try:
+        lock = backup.hold_lock(s.data_dir)  # noqa: F841 - held while the service runs
+    except BlockingIOError:
+        print(f"tongdai: another service runs on the data in {s.data_dir}", file=sys.stderr)
         return 1
     # The console's settings page writes the file these settings came from.
     written = SettingsFile.at_start(args.config, os.environ, _flags(args))
