@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("version", help="print versions and whether the compiled core is loaded")
     p.set_defaults(func=cmd_version)
 
+    backup = _group(sub, "backup", "back up the box to one file, or restore it from one")
+    p = _action(backup, "create", "write a backup (.tar.gz)", cmd_backup_create)
+    p.add_argument("file", type=Path)
+    p.add_argument("--recordings", action="store_true", help="include the call recordings")
+    p = _action(backup, "restore", "restore a backup (checked first)", cmd_backup_restore)
+    p.add_argument("file", type=Path)
+
     db = _group(sub, "db", "database maintenance")
     _action(db, "migrate", "apply pending schema migrations", cmd_db_migrate)
 
@@ -200,7 +207,7 @@ def _store(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tongdai import bootstrap, logs, service
+    from tongdai import backup, bootstrap, logs, service
     from tongdai.settings_file import SettingsFile
 
     s = _load_settings(args)
@@ -210,12 +217,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     except service.StartError as exc:
         print(f"tongdai: {exc}", file=sys.stderr)
         return 1
+    try:
+        lock = backup.hold_lock(s.data_dir)  # noqa: F841 - held while the service runs
+    except BlockingIOError:
+        print(f"tongdai: another service runs on the data in {s.data_dir}", file=sys.stderr)
+        return 1
+    # The console's settings page writes the file these settings came from.
+    written = SettingsFile.at_start(args.config, os.environ, _flags(args))
+    # A restore staged by the console (or the CLI while we ran) is swapped in before the
+    # store opens; the settings it brings apply from the next restart.
+    backup.apply_pending(s.data_dir, written.path)
     db = bootstrap.open_store(s)
     first = bootstrap.first_start(db)
     # Printed, not logged: generated secrets must never reach the log file.
     print(bootstrap.welcome_text(first, s), flush=True)
-    # The console's settings page writes the file these settings came from.
-    written = SettingsFile.at_start(args.config, os.environ, _flags(args))
     service.run(s, db, sockets, written)
     return 0
 
@@ -233,6 +248,33 @@ def cmd_version(args: argparse.Namespace) -> int:
     except ImportError:
         print("pjsua2: not installed (run `make pjsua2`)")
     print(f"python: {sys.version.split()[0]}")
+    return 0
+
+
+def cmd_backup_create(args: argparse.Namespace) -> int:
+    from tongdai import backup
+    from tongdai.settings_file import SettingsFile
+
+    s = _load_settings(args)
+    config = SettingsFile.at_start(args.config, os.environ, {}).path
+    manifest = backup.create(s.data_dir, args.file, settings_file=config,
+                             recordings=args.recordings)  # fmt: skip
+    print(f"wrote {args.file}: {len(manifest['files'])} files")
+    return 0
+
+
+def cmd_backup_restore(args: argparse.Namespace) -> int:
+    from tongdai import backup
+    from tongdai.settings_file import SettingsFile
+
+    s = _load_settings(args)
+    manifest = backup.stage(args.file, s.data_dir)
+    what = f"the backup of {manifest['created']} (Tongdai {manifest['box_version']})"
+    if backup.in_use(s.data_dir):  # its open database cannot be swapped under it
+        print(f"{what} is checked and staged: restart the service to load it")
+        return 0
+    backup.apply_pending(s.data_dir, SettingsFile.at_start(args.config, os.environ, {}).path)
+    print(f"restored {what}")
     return 0
 
 
@@ -477,6 +519,7 @@ def cmd_ban_lift(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tongdai.backup import BackupError
     from tongdai.calls.commands import ERRORS as ROUTING_ERRORS
     from tongdai.prompts.commands import ERRORS as PROMPT_ERRORS
     from tongdai.store.accounts import AccountError
@@ -496,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     except (
         settings.SettingsError, AccountError, BanError, CdrError, ConferenceError,
         ExtensionError, PhoneError, QueueError, RouteError, TrunkError, DestinationError,
-        *ROUTING_ERRORS, *PROMPT_ERRORS,
+        *ROUTING_ERRORS, *PROMPT_ERRORS, BackupError,
     ) as exc:  # fmt: skip
         print(f"tongdai: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -7,9 +7,11 @@ import contextlib
 import functools
 import gc
 import logging
+import os
 import signal
 import socket
 import ssl
+import sys
 import time
 from pathlib import Path
 
@@ -171,6 +173,7 @@ class Service:
         self.extension_count = 0
         self.reload()
         self._stop = asyncio.Event()
+        self.restart_requested = False  # the maintenance page's restart (and restore)
 
     async def _retention(self) -> None:
         """Delete old recordings (and the oldest when the disk runs short), now and then."""
@@ -263,6 +266,12 @@ class Service:
     def request_stop(self) -> None:
         self._stop.set()
 
+    def request_restart(self) -> None:
+        """Shut down cleanly, then run again (see run() below)."""
+        log.warning("restart requested")
+        self.restart_requested = True
+        self._stop.set()
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -353,3 +362,10 @@ def run(
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     uvloop.run(service.run())
+    if service.restart_requested:
+        # The same command line again, as the same process (a supervisor such as systemd
+        # sees no exit); sockets and the data lock are close-on-exec, the media engine is
+        # stopped, so the new process starts as from cold and applies a staged restore.
+        logging.shutdown()
+        sys.stdout.flush()
+        os.execv(sys.executable, sys.orig_argv)

@@ -23,6 +23,7 @@ from tongdai.console.api import desk as desk_api
 from tongdai.console.api import extensions as extensions_api
 from tongdai.console.api import features as features_api
 from tongdai.console.api import ivr as ivr_api
+from tongdai.console.api import maintenance as maintenance_api
 from tongdai.console.api import prompts as prompts_api
 from tongdai.console.api import queues as queues_api
 from tongdai.console.api import reports as reports_api
@@ -39,6 +40,7 @@ from tongdai.console.pages import conferences as conferences_page
 from tongdai.console.pages import extensions as extensions_page
 from tongdai.console.pages import features as features_page
 from tongdai.console.pages import ivr as ivr_page
+from tongdai.console.pages import maintenance as maintenance_page
 from tongdai.console.pages import prompts as prompts_page
 from tongdai.console.pages import queues as queues_page
 from tongdai.console.pages import reports as reports_page
@@ -61,11 +63,13 @@ PAGES += (extensions_page, trunks_page, routes_page, features_page, bans_page, s
 PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail_page,
           prompts_page, conferences_page)  # fmt: skip
 PAGES += (reports_page,)  # reports, call search, staffing (supervisor)
+PAGES += (maintenance_page,)
 APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 APIS += (extensions_api, routing_api, features_api, config_api)
 APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
          conferences_api)  # fmt: skip
 APIS += (reports_api,)
+APIS += (maintenance_api,)
 
 
 def create_app(service) -> FastAPI:

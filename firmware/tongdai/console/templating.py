@@ -49,6 +49,7 @@ NAVIGATION = (  # daily work first, then configuration, then the box's own admin
     ("/settings", N_("Settings"), "admin"),
     ("/users", N_("Users"), "admin"),
     ("/audit", N_("Audit log"), "admin"),
+    ("/maintenance", N_("Maintenance"), "admin"),
     ("/account", N_("My account"), "agent"),
 )
 
