@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ("callbox", "consolebox")  # fixtures: a box with phones; a console
+pytest_plugins = ("callbox", "consolebox", "browserbox")  # a box with phones; a console; Chromium
 
 
 def _stale_compiled_modules() -> list[str]:

@@ -3,31 +3,20 @@ never a browser download) against `tongdai run` as a real process on 127.0.0.1."
 
 import contextlib
 import re
-import shutil
 import time
 
 import httpx
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from tongdai.store import accounts, open_db
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"no {CHROMIUM} (apt-get install chromium)"
-    ),
+    NEEDS_CHROMIUM,
 ]
 NEW_PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

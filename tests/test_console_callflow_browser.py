@@ -2,33 +2,22 @@
 through Playwright; never a browser download) against `tongdai run` on 127.0.0.1."""
 
 import contextlib
-import shutil
 import time
 
 import httpx
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from callflow_sounds import tone_wav
 from tongdai.store import accounts, ivr, open_db, queues, ringgroups, timeconditions
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"no {CHROMIUM} (apt-get install chromium)"
-    ),
+    NEEDS_CHROMIUM,
 ]
 PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,34 +6,25 @@ backup, refuses a bad restore and restarts the service."""
 import io
 import json
 import re
-import shutil
 import tarfile
 import time
 
 import httpx
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from callbox import RECORD, SECRETS, cli, wait_for
 from conftest import needs_pjsua2
 from phones import Phone
 from tongdai.store import accounts, open_db
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     needs_pjsua2,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no {CHROMIUM}"),
+    NEEDS_CHROMIUM,
 ]
 PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

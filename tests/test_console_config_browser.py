@@ -4,32 +4,21 @@ does there, and that the running box takes it."""
 
 import contextlib
 import re
-import shutil
 import time
 
 import httpx
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from tongdai.store import accounts, extensions, features, open_db, phones, routes
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"no {CHROMIUM} (apt-get install chromium)"
-    ),
+    NEEDS_CHROMIUM,
 ]
 expect = sync_api.expect
 PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -2,33 +2,22 @@
 /usr/bin/chromium driven by Playwright) against `tongdai run` with pjsua2 test phones
 (tests/callbox.py), all on 127.0.0.1."""
 
-import shutil
 import time
 
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from callbox import cdr_rows, wait_for
 from conftest import needs_pjsua2
 from tongdai.store import accounts, contacts, open_db
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     needs_pjsua2,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"no {CHROMIUM} (apt-get install chromium)"
-    ),
+    NEEDS_CHROMIUM,
 ]
 PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,35 +3,21 @@ against `tongdai run` on 127.0.0.1, with the known rows of tests/reportdata.py: 
 period picked, the chart drawn, a CSV downloaded, a recording played (Range, 206)."""
 
 import contextlib
-import shutil
 import time
 
 import httpx
 import pytest
+from browserbox import NEEDS_CHROMIUM
 from reportdata import seed
 from tongdai.store import accounts, open_db
 
-CHROMIUM = "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason=f"no {CHROMIUM} (apt-get install chromium)"
-    ),
+    NEEDS_CHROMIUM,
 ]
 PASSWORD = "my-own-long-password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
