@@ -27,7 +27,7 @@ THINGS = ("owner", "users")
 WORDED = ("did", "trunk", "kind")
 WORDS = (
     N_("any"), N_("any trunk"), N_("extension"), N_("ring group"), N_("queue"), N_("ivr"),
-    N_("time condition"), N_("voicemail"), N_("conference"),
+    N_("time condition"), N_("conference"),
 )  # fmt: skip
 
 
