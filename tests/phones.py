@@ -77,13 +77,18 @@ class Phone:
     def registered(self, timeout: float = 15.0) -> None:
         self.expect(r"^REG 200 ", timeout)
 
-    def close(self) -> None:
-        if self.proc.poll() is None:
+    def quit(self) -> None:
+        """Ask the phone to end, without waiting (close waits)."""
+        if self.proc.poll() is None and not self.proc.stdin.closed:
             try:
                 self.send("quit")
                 self.proc.stdin.close()
             except (BrokenPipeError, OSError):
                 pass
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.quit()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
