@@ -20,6 +20,7 @@ from tongdai.console.api import conferences as conferences_api
 from tongdai.console.api import config as config_api
 from tongdai.console.api import contacts as contacts_api
 from tongdai.console.api import desk as desk_api
+from tongdai.console.api import edits as edits_api
 from tongdai.console.api import extensions as extensions_api
 from tongdai.console.api import features as features_api
 from tongdai.console.api import ivr as ivr_api
@@ -70,6 +71,7 @@ APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api,
          conferences_api)  # fmt: skip
 APIS += (reports_api,)
 APIS += (maintenance_api,)
+APIS += (edits_api,)  # editing trunks, routes, ring groups, time conditions, rooms
 
 
 def create_app(service) -> FastAPI:
