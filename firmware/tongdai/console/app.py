@@ -38,6 +38,7 @@ from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, contacts, dashboard, desk, login, users, wallboard
 from tongdai.console.pages import bans as bans_page
 from tongdai.console.pages import conferences as conferences_page
+from tongdai.console.pages import edits as edits_page
 from tongdai.console.pages import extensions as extensions_page
 from tongdai.console.pages import features as features_page
 from tongdai.console.pages import ivr as ivr_page
@@ -65,6 +66,7 @@ PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail
           prompts_page, conferences_page)  # fmt: skip
 PAGES += (reports_page,)  # reports, call search, staffing (supervisor)
 PAGES += (maintenance_page,)
+PAGES += (edits_page,)  # editing trunks; removing a holiday
 APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 APIS += (extensions_api, routing_api, features_api, config_api)
 APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,

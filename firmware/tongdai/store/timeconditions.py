@@ -196,7 +196,7 @@ def delete_holiday(
     cid = _id(db, name)
     first = _date(first, "date")
     if not db["holidays"].count_where("condition = ? AND first = ?", [cid, first]):
-        raise TimeConditionError(f"date: no holiday starts on {first}")
+        raise TimeConditionError("date: no holiday starts on this date")
     with db.atomic():
         db["holidays"].delete_where("condition = ? AND first = ?", [cid, first])
         record(db, actor, "timecondition.holiday.delete", f"{name} {first}")
