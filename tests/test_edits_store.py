@@ -137,3 +137,14 @@ def test_a_room_edit_keeps_or_clears_the_pin_and_a_used_number_stays(db):
     routes.update_inbound(db, 1, destination="hangup")
     conferences.update(db, "800", new_number="801")
     assert conferences.get(db, "801")["name"] == "Standup"
+
+
+def test_a_room_a_destination_uses_is_not_deleted(db):
+    conferences.add(db, "800", name="Daily")
+    routes.add_inbound(db, "0281", "conference:800")
+    with pytest.raises(conferences.ConferenceError, match=r"^number: .*inbound route 0281"):
+        conferences.delete(db, "800")
+    assert conferences.get(db, "800") is not None
+    routes.update_inbound(db, 1, destination="hangup")
+    conferences.delete(db, "800")
+    assert conferences.get(db, "800") is None

@@ -82,6 +82,7 @@ def update(
 def delete(db: sqlite_utils.Database, number: str, *, actor: str = "system") -> None:
     if not db["conference_rooms"].count_where("number = ?", [number]):
         raise ConferenceError(f"number: no room {number}")
+    destinations.refuse_if_used(db, f"conference:{number}", "number", ConferenceError)
     with db.atomic():
         db["conference_rooms"].delete(number)
         record(db, actor, "conference.delete", number)

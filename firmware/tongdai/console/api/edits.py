@@ -133,7 +133,7 @@ async def edit_outbound(
         raise _missing_or_bad(exc, f"name: no outbound route {name}") from None
     _done(request)
     new_name = change.new_name or name
-    return next(r for r in routing_api._outbound(request) if r.name == new_name)
+    return next(r for r in routing_api.outbound_models(request) if r.name == new_name)
 
 
 @router.patch("/ringgroups/{name}")
@@ -149,7 +149,7 @@ async def edit_ring_group(
     except ringgroups.RingGroupError as exc:
         raise _missing_or_bad(exc, f"name: no ring group {name}") from None
     _done(request)
-    return ringgroups_api._model(ringgroups.get(db, change.new_name or name))
+    return ringgroups_api.model(ringgroups.get(db, change.new_name or name))
 
 
 @router.patch("/timeconditions/{name}")
@@ -161,7 +161,7 @@ async def edit_condition(
                               **_given(change))  # fmt: skip
     except timeconditions.TimeConditionError as exc:
         raise _missing_or_bad(exc, f"name: no time condition {name}") from None
-    return timeconditions_api._changed(request, change.new_name or name)
+    return timeconditions_api.changed(request, change.new_name or name)
 
 
 @router.delete("/timeconditions/{name}/holidays/{first}", status_code=204)

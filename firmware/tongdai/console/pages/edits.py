@@ -28,7 +28,7 @@ async def edit_trunk_form(request: Request, name: str) -> Response:
     if not found:
         raise HTTPException(404, f"no trunk {name}")
     form = {**found[0], "inbound_from": found[0]["inbound_from"].replace(",", ", ")}
-    return trunks_page._page(request, editing=name, form=form)
+    return trunks_page.render_page(request, editing=name, form=form)
 
 
 @router.post("/trunks/{name}/edit")
@@ -50,9 +50,9 @@ async def edit_trunk(
     try:
         trunks.update(
             auth.service(request).db, name, new_name=new_name.strip(), host=host.strip(),
-            port=trunks_page._number(port, "port", 5060), username=username.strip(),
+            port=trunks_page.number_field(port, "port", 5060), username=username.strip(),
             password=password, register=registers,
-            max_calls=trunks_page._number(max_calls, "max_calls", 0),
+            max_calls=trunks_page.number_field(max_calls, "max_calls", 0),
             caller_id=caller_id.strip(), inbound_from=inbound_from.replace(" ", ",").split(","),
             match_port=match_port, actor=who.user.username,
         )  # fmt: skip
@@ -61,9 +61,9 @@ async def edit_trunk(
                 "register": registers, "max_calls": max_calls, "caller_id": caller_id,
                 "inbound_from": inbound_from, "match_port": match_port}  # fmt: skip
         errors = field_error(exc, locale_for(request), "name")
-        return trunks_page._page(request, 422, errors=errors, form=form, editing=name)
+        return trunks_page.render_page(request, 422, errors=errors, form=form, editing=name)
     changes.apply(request)  # the edge registers and accepts calls as the trunk says now
-    return trunks_page._page(request)
+    return trunks_page.render_page(request)
 
 
 @router.post("/timeconditions/{name}/holidays/{first}/delete")
@@ -72,6 +72,7 @@ async def delete_holiday(request: Request, who: Admin, name: str, first: str) ->
         timeconditions.delete_holiday(auth.service(request).db, name, first,
                                       actor=who.user.username)  # fmt: skip
     except timeconditions.TimeConditionError as exc:
-        return timeconditions_page._page(request, 422, row_error=(name, row_message(request, exc)))
+        error = (name, row_message(request, exc))
+        return timeconditions_page.render_page(request, 422, row_error=error)
     applied(request)
-    return timeconditions_page._page(request)
+    return timeconditions_page.render_page(request)
