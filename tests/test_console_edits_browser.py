@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 from browserbox import NEEDS_CHROMIUM
-from tongdai.store import accounts, open_db, routes, trunks
+from tongdai.store import accounts, extensions, open_db, ringgroups, routes, trunks
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -59,4 +59,31 @@ def test_edit_and_rename_a_trunk_in_the_form(box, browser):
     assert (t["name"], t["max_calls"], t["password"]) == ("vt", 3, "pw")
     assert routes.outbound(box.db)[0].trunks == ("vt",)
     assert csp == []
+    context.close()
+
+
+def test_edit_a_ring_group_in_the_form(box, browser):
+    for n in ("201", "202"):
+        extensions.add(box.db, n, secret=f"secret-of-{n}-abcdef", actor="test")
+    ringgroups.add(box.db, "sales", members=["201:20"], strategy="order", actor="test")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(box.url + "/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.goto(box.url + "/ringgroups")
+    page.locator("#group-sales").get_by_text("Edit").click()
+    expect(page.locator("#edit-group #member-201")).to_be_checked()
+    page.uncheck("#edit-group #member-201")
+    page.click("#edit-group button[type=submit]")
+    expect(page.locator("#members-error")).to_be_visible()  # none left: refused, named
+    page.check("#edit-group #member-202")
+    page.fill("#edit-group input[name=seconds_202]", "40")
+    page.click("#edit-group button[type=submit]")
+    expect(page.locator("#group-sales")).to_contain_text("202 (40 s)")
+    expect(page.locator("#new-group")).to_be_visible()
+    group = ringgroups.get(box.db, "sales")
+    assert [(m.extension, m.ring_timeout) for m in group.members] == [("202", 40)]
     context.close()

@@ -39,6 +39,8 @@ from tongdai.console.pages import account, audit, contacts, dashboard, desk, log
 from tongdai.console.pages import bans as bans_page
 from tongdai.console.pages import conferences as conferences_page
 from tongdai.console.pages import edits as edits_page
+from tongdai.console.pages import edits_callflow as edits_callflow_page
+from tongdai.console.pages import edits_routes as edits_routes_page
 from tongdai.console.pages import extensions as extensions_page
 from tongdai.console.pages import features as features_page
 from tongdai.console.pages import ivr as ivr_page
@@ -67,6 +69,7 @@ PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail
 PAGES += (reports_page,)  # reports, call search, staffing (supervisor)
 PAGES += (maintenance_page,)
 PAGES += (edits_page,)  # editing trunks; removing a holiday
+PAGES += (edits_routes_page, edits_callflow_page)  # editing routes, ring groups, conditions, rooms
 APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 APIS += (extensions_api, routing_api, features_api, config_api)
 APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
