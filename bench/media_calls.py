@@ -82,7 +82,8 @@ DID, EXTENSION = "02873001234", "2001"
 @dataclass
 class Step:
     calls: int
-    answered: int
+    answered: int  # calls up when the step was measured (legs / 2, at most `calls`)
+    completed: bool  # SIPp's exit status: every call set up, held and ended cleanly
     received: int
     lost: int
     cpu: float  # of one core, the service (main process and media engine)
@@ -99,7 +100,8 @@ class Step:
 
     @property
     def held(self) -> bool:
-        return self.answered >= self.calls and self.received > 0 and self.loss < MAX_LOSS
+        return (self.completed and self.answered >= self.calls and self.received > 0
+                and self.loss < MAX_LOSS)  # fmt: skip
 
     def pdd(self, q: float) -> float:
         ordered = sorted(self.pdd_ms)
@@ -213,8 +215,8 @@ def run_step(workdir: Path, calls: int, sip_port: int, provider_port: int, metri
         "sipp", f"{ADDRESS}:{sip_port}", "-sf", str(CALLER), "-s", DID,
         "-i", ADDRESS, "-p", str(provider_port), "-mi", ADDRESS, "-r", str(SETUP_RATE),
         "-m", str(calls), "-l", str(calls), "-d", str(hold_ms), "-trace_rtt", "-rtt_freq", "1",
-        "-nostdin", "-buff_size", str(4 << 20), "-timeout", f"{hold_ms / 1000 + 60:.0f}s",
-        "-mp", "40000",
+        "-nostdin", "-trace_err", "-buff_size", str(4 << 20),
+        "-timeout", f"{hold_ms / 1000 + 60:.0f}s", "-mp", "40000",
     ]  # fmt: skip
     with (rtt_dir / "caller.out").open("wb") as out:
         caller = subprocess.Popen(cmd, cwd=rtt_dir, stdin=subprocess.DEVNULL, stdout=out,
@@ -226,7 +228,8 @@ def run_step(workdir: Path, calls: int, sip_port: int, provider_port: int, metri
             if time.monotonic() > deadline or caller.poll() is not None:
                 break
             time.sleep(0.5)
-        answered = int(_metric(metrics, "tongdai_media_channels")) // 2
+        # legs of the last step's calls may still be ending: never count more than placed
+        answered = min(calls, int(_metric(metrics, "tongdai_media_channels")) // 2)
         time.sleep(5.5)  # the engine's figures come with its pings (every 5 s)
         tree = process_tree(service)
         sipps = [caller.pid, agent_pid]
@@ -241,7 +244,7 @@ def run_step(workdir: Path, calls: int, sip_port: int, provider_port: int, metri
         cpu1, eng1, sipp1 = cpu_seconds(tree), cpu_seconds(engine), cpu_seconds(sipps)
         t1 = time.monotonic()
         rx1, lost1 = _rtp(metrics)
-        caller.wait(timeout=hold_ms / 1000 + 90)
+        completed = caller.wait(timeout=hold_ms / 1000 + 90) == 0
     finally:
         stop(caller, grace=5)
     pdd = []
@@ -251,7 +254,7 @@ def run_step(workdir: Path, calls: int, sip_port: int, provider_port: int, metri
             if len(fields) >= 3 and fields[2].strip() == "1":
                 pdd.append(float(fields[1]))
     span = t1 - t0
-    return Step(calls, answered, rx1 - rx0, lost1 - lost0, (cpu1 - cpu0) / span,
+    return Step(calls, answered, completed, rx1 - rx0, lost1 - lost0, (cpu1 - cpu0) / span,
                 (eng1 - eng0) / span, (sipp1 - sipp0) / span, rss, pss, engine_rss,
                 pdd)  # fmt: skip
 
@@ -285,6 +288,7 @@ def bench(workdir: Path) -> int:
                     f" {step.pss_mb:.0f});"
                     f" INVITE->180 p50 {step.pdd(0.5):.1f} ms,"
                     f" p99 {step.pdd(0.99):.1f} ms  {'held' if step.held else 'NOT held'}"
+                    f"{'' if step.completed else ' (SIPp reported failed calls)'}"
                 )
                 if not step.held:
                     break

@@ -17,10 +17,18 @@
  * calls, allocated at start; with 4, about a quarter of that. */
 #define PJMEDIA_MAX_SDP_MEDIA           4
 
-/* epoll ioqueue: two RTP/RTCP sockets per call plus SIP transports. */
-#define PJ_IOQUEUE_MAX_HANDLES          4096
-#define PJSIP_MAX_TSX_COUNT             8192
-#define PJSIP_MAX_DIALOG_COUNT          8192
+/* epoll ioqueues, each with its keys allocated up front (about 560 bytes a key):
+ * the media endpoint's holds the RTP and RTCP sockets, two per call (1,024 at most);
+ * the SIP endpoint's holds only its transports (one UDP socket towards the edge). */
+#define PJ_IOQUEUE_MAX_HANDLES          2048
+#define PJSIP_MAX_TRANSPORTS            64
+/* Hash table sizes, not limits. They also size the timer heap made at start
+ * (2 x (transactions + dialogs) entries, each ~200 bytes with PJ_TIMER_DEBUG), which
+ * grows when it must: 8192 each cost 5 MB at start for a heap that never held more
+ * than a few hundred timers. */
+#define PJSIP_MAX_TSX_COUNT             1024
+#define PJSIP_MAX_DIALOG_COUNT          1024
+#define PJ_TIMER_DEBUG                  0
 
 /* Audio only. */
 #define PJMEDIA_HAS_VIDEO               0

@@ -3,6 +3,7 @@ the message beside the field it names, in the reader's language where it is tran
 
 from __future__ import annotations
 
+from tongdai.console import error_text
 from tongdai.console.i18n import Locale
 
 
@@ -11,4 +12,4 @@ def field_error(error: ValueError, locale: Locale, default_field: str = "") -> d
     field, sep, message = str(error).partition(": ")
     if not sep or " " in field:
         field, message = default_field, str(error)
-    return {field: locale.gettext(message)}
+    return {field: error_text.translate(message, locale)}

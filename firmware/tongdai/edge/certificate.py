@@ -2,6 +2,10 @@
 
 The admin replaces `tls/sip.crt` and `tls/sip.key` under the data directory
 (a certificate from their own CA, say) and restarts; we never overwrite them.
+
+The pair is made by a short-lived child process (`python -m tongdai.edge.certificate`):
+loading `cryptography` into the service kept about 11 MB resident for the life of the
+process, for a one-off job.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import ipaddress
 import os
 import socket
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 CERT_NAME, KEY_NAME = "sip.crt", "sip.key"
@@ -20,8 +26,17 @@ VALID_DAYS = 3650
 def ensure(tls_dir: Path, addresses: list[str]) -> tuple[Path, Path]:
     """Return the certificate and key paths, generating a self-signed pair if none exists."""
     cert, key = tls_dir / CERT_NAME, tls_dir / KEY_NAME
-    if cert.exists() and key.exists():
-        return cert, key
+    if not (cert.exists() and key.exists()):
+        cmd = [sys.executable, "-m", "tongdai.edge.certificate", str(tls_dir), *addresses]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not generate the TLS certificate: {done.stderr.strip()}")
+    return cert, key
+
+
+def generate(tls_dir: Path, addresses: list[str]) -> None:
+    """Write a self-signed certificate and its key (mode 0600) into tls_dir."""
+    cert, key = tls_dir / CERT_NAME, tls_dir / KEY_NAME
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -64,7 +79,6 @@ def ensure(tls_dir: Path, addresses: list[str]) -> tuple[Path, Path]:
     with os.fdopen(fd, "wb") as f:
         f.write(key_bytes)
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return cert, key
 
 
 def server_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -72,3 +86,7 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
     return ctx
+
+
+if __name__ == "__main__":
+    generate(Path(sys.argv[1]), sys.argv[2:])

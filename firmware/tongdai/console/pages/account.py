@@ -67,5 +67,6 @@ async def choose_language(
     try:
         accounts.set_language(db, who.user.username, lang, actor=who.user.username)
     except accounts.AccountError as exc:
-        return Response(str(exc), status_code=422, media_type="text/plain")
+        message = next(iter(field_error(exc, locale_for(request)).values()))
+        return Response(message, status_code=422, media_type="text/plain")
     return RedirectResponse(_safe_next(next) or home(who.user), status_code=303)

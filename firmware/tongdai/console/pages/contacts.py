@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from tongdai.console import auth
+from tongdai.console import auth, error_text
 from tongdai.console.forms import field_error
 from tongdai.console.pages.desk import DISPOSITIONS
 from tongdai.console.templating import is_htmx, locale_for, render
@@ -32,7 +32,7 @@ def line_error(exc: contacts.ContactError, request: Request) -> str:
         line, _, rest = text.removeprefix("line ").partition(": ")
         inner = next(iter(field_error(contacts.ContactError(rest), locale).values()))
         return locale.gettext("Line %(line)s: %(error)s") % {"line": line, "error": inner}
-    return locale.gettext(text)
+    return error_text.translate(text, locale)
 
 
 def _list(request: Request, q: str = "", offset: int = 0, status: int = 200,
