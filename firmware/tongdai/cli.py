@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     _action(conf, "list", "list rooms", cmd_conf_list)
     p = _action(conf, "del", "delete a room", cmd_conf_del)
     p.add_argument("number")
+    from tongdai import edit_commands
+
+    edit_commands.register(_action, _store, trunk=trunk, route=route, conf=conf)  # `set`
 
     cdr = _group(sub, "cdr", "call detail records")
     p = _action(cdr, "export", "write call records as CSV (with a header row) to stdout",

@@ -7,6 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from tongdai import edit_commands
 from tongdai.store import features, ivr, ringgroups, timeconditions
 from tongdai.store import voicemail as boxes
 from tongdai.store.audit import record
@@ -78,6 +79,7 @@ def register(sub, group, action, open_store, load_settings) -> None:
     db_action(tc, "list", "list time conditions", _tc_list)
     p = db_action(tc, "del", "delete a time condition", _tc_del)
     p.add_argument("name")
+    edit_commands.register(action, open_store, ringgroup=rg, timecond=tc)  # `set`
 
     vm = group(sub, "vm", "voicemail boxes")
     p = db_action(vm, "enable", "give an extension a voicemail box (or a new PIN)", _vm_enable)

@@ -20,6 +20,7 @@ from tongdai.console.api import conferences as conferences_api
 from tongdai.console.api import config as config_api
 from tongdai.console.api import contacts as contacts_api
 from tongdai.console.api import desk as desk_api
+from tongdai.console.api import edits as edits_api
 from tongdai.console.api import extensions as extensions_api
 from tongdai.console.api import features as features_api
 from tongdai.console.api import ivr as ivr_api
@@ -37,6 +38,9 @@ from tongdai.console.api_live import live_router
 from tongdai.console.pages import account, audit, contacts, dashboard, desk, login, users, wallboard
 from tongdai.console.pages import bans as bans_page
 from tongdai.console.pages import conferences as conferences_page
+from tongdai.console.pages import edits as edits_page
+from tongdai.console.pages import edits_callflow as edits_callflow_page
+from tongdai.console.pages import edits_routes as edits_routes_page
 from tongdai.console.pages import extensions as extensions_page
 from tongdai.console.pages import features as features_page
 from tongdai.console.pages import ivr as ivr_page
@@ -64,12 +68,15 @@ PAGES += (ivr_page, ringgroups_page, timeconditions_page, queues_page, voicemail
           prompts_page, conferences_page)  # fmt: skip
 PAGES += (reports_page,)  # reports, call search, staffing (supervisor)
 PAGES += (maintenance_page,)
+PAGES += (edits_page,)  # editing trunks; removing a holiday
+PAGES += (edits_routes_page, edits_callflow_page)  # editing routes, ring groups, conditions, rooms
 APIS = (system_api, users_api, audit_api, contacts_api, desk_api)
 APIS += (extensions_api, routing_api, features_api, config_api)
 APIS += (ivr_api, ringgroups_api, timeconditions_api, queues_api, voicemail_api, prompts_api,
          conferences_api)  # fmt: skip
 APIS += (reports_api,)
 APIS += (maintenance_api,)
+APIS += (edits_api,)  # editing trunks, routes, ring groups, time conditions, rooms
 
 
 def create_app(service) -> FastAPI:

@@ -89,3 +89,9 @@ def users(db: sqlite_utils.Database, destination: str) -> list[str]:
 def refuse_if_used(db: sqlite_utils.Database, destination: str, field: str, error) -> None:
     if found := users(db, destination):
         raise error(f"{field}: calls are sent to {destination} by {', '.join(found)}")
+
+
+def rename(db: sqlite_utils.Database, old: str, new: str) -> None:
+    """Point every destination `old` at `new` (an object renamed; inside its transaction)."""
+    for table, column, _label in _USES:
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [new, old])

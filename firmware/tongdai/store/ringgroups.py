@@ -55,14 +55,17 @@ def add(
     member_timeout: int = 15,
     final: str = "hangup",
     actor: str = "system",
+    replaces: str | None = None,
 ) -> None:
     """`members`: extension numbers in ringing order, each optionally `201:20` with its
-    own ring time (in-order groups; `member_timeout` otherwise)."""
+    own ring time (in-order groups; `member_timeout` otherwise). With `replaces`, the
+    group of that name is changed instead (see update)."""
     if not NAME_RE.fullmatch(name):
         raise RingGroupError("name: lower-case letters, digits, - and _, up to 32")
-    if db["ring_groups"].count_where("name = ?", [name]):
+    if name != replaces and db["ring_groups"].count_where("name = ?", [name]):
         raise RingGroupError(f"name: ring group {name} already exists")
-    if number is not None:
+    old = get(db, replaces) if replaces else None
+    if number is not None and not (old and old.number == number):
         if not NUMBER_RE.fullmatch(number):
             raise RingGroupError("number: 2 to 6 digits, not starting with 0")
         if owner := number_owner(db, number):
@@ -86,17 +89,40 @@ def add(
         final = destinations.check(db, final, "final")
     except destinations.DestinationError as exc:
         raise RingGroupError(str(exc)) from None
+    row = {"name": name, "number": number, "strategy": strategy,
+           "ring_timeout": ring_timeout, "final": final}  # fmt: skip
     with db.atomic():
-        db["ring_groups"].insert(
-            {"name": name, "number": number, "strategy": strategy,
-             "ring_timeout": ring_timeout, "final": final, "created_at": utcnow()}
-        )  # fmt: skip
+        if replaces is None:
+            db["ring_groups"].insert({**row, "created_at": utcnow()})
+        else:  # (members first: they reference the group by name)
+            db["ring_group_members"].delete_where("ring_group = ?", [replaces])
+            db["ring_groups"].update(replaces, row)
+            destinations.rename(db, f"ring_group:{replaces}", f"ring_group:{name}")
         db["ring_group_members"].insert_all(
             {"ring_group": name, "extension": m.extension, "position": i,
              "ring_timeout": m.ring_timeout}
             for i, m in enumerate(parsed)
         )  # fmt: skip
-        record(db, actor, "ringgroup.create", f"{name} {strategy} {[m.extension for m in parsed]}")
+        what = f"{name} {strategy} {[m.extension for m in parsed]}"
+        if replaces is None:
+            record(db, actor, "ringgroup.create", what)
+        else:
+            record(db, actor, "ringgroup.update", f"{replaces} -> {what}")
+
+
+def update(db: sqlite_utils.Database, name: str, *, actor: str = "system", **changes) -> None:
+    """Change some of a group's fields (add's keywords; `members` as for add). `new_name`
+    renames it, and the destinations sending calls to it follow."""
+    old = get(db, name)
+    if old is None:
+        raise RingGroupError(f"name: no ring group {name}")
+    current = {
+        "members": [f"{m.extension}:{m.ring_timeout}" for m in old.members],
+        "strategy": old.strategy, "number": old.number, "ring_timeout": old.ring_timeout,
+        "final": old.final,
+    }  # fmt: skip
+    new_name = changes.pop("new_name", None) or name
+    add(db, new_name, **{**current, **changes}, actor=actor, replaces=name)
 
 
 def get(db: sqlite_utils.Database, name: str) -> RingGroup | None:

@@ -53,10 +53,12 @@ def add_inbound(
     priority: int = 0,
     caller: str = "",
     actor: str = "system",
+    replaces: int | None = None,
 ) -> int:
     """Route calls to `did` ('' or 'any': every number) from `trunk` ('': any trunk)
     whose caller ID matches the dial pattern `caller` ('': any caller). `priority`
-    puts its callers ahead of others in a queue."""
+    puts its callers ahead of others in a queue. With `replaces`, the route of that
+    id is changed instead (see update_inbound)."""
     did = "" if did in ("", "any") else did
     if did and not DID_RE.fullmatch(did):
         raise RouteError("did: the number called, digits with an optional leading +, or 'any'")
@@ -73,19 +75,38 @@ def add_inbound(
             raise RouteError(f"caller: {exc}") from None
     destination = _destination(db, destination)
     if db["inbound_routes"].count_where(
-        "did = ? AND trunk = ? AND caller = ?", [did, trunk, caller]
+        "did = ? AND trunk = ? AND caller = ? AND id IS NOT ?", [did, trunk, caller, replaces]
     ):
         raise RouteError(
             f"did: a route for {did or 'any'} from {trunk or 'any trunk'}"
             f"{' and callers ' + caller if caller else ''} exists"
         )
+    row = {"did": did, "trunk": trunk, "destination": destination, "record": recording,
+           "priority": priority, "caller": caller}  # fmt: skip
+    what = f"{did or 'any'} {trunk} -> {destination}"
     with db.atomic():
-        row_id = db["inbound_routes"].insert(
-            {"did": did, "trunk": trunk, "destination": destination, "record": recording,
-             "priority": priority, "caller": caller, "created_at": utcnow()}
-        ).last_rowid  # fmt: skip
-        record(db, actor, "route.inbound.create", f"{did or 'any'} {trunk} -> {destination}")
+        if replaces is not None:
+            db["inbound_routes"].update(replaces, row)
+            record(db, actor, "route.inbound.update", f"{replaces}: {what}")
+            return replaces
+        row_id = db["inbound_routes"].insert({**row, "created_at": utcnow()}).last_rowid
+        record(db, actor, "route.inbound.create", what)
     return row_id
+
+
+def update_inbound(
+    db: sqlite_utils.Database, route_id: int, *, actor: str = "system", **changes
+) -> None:
+    """Change some of an inbound route's fields (add_inbound's keywords, and `did` and
+    `destination`)."""
+    rows = list(db["inbound_routes"].rows_where("id = ?", [route_id]))
+    if not rows:
+        raise RouteError(f"id: no inbound route {route_id}")
+    r = rows[0]
+    current = {"did": r["did"], "destination": r["destination"], "trunk": r["trunk"],
+               "recording": r["record"], "priority": r["priority"],
+               "caller": r["caller"]}  # fmt: skip
+    add_inbound(db, **{**current, **changes}, actor=actor, replaces=route_id)
 
 
 def delete_inbound(db: sqlite_utils.Database, route_id: int, *, actor: str = "system") -> None:
@@ -143,10 +164,12 @@ def add_outbound(
     recording: str = "never",
     position: int | None = None,
     actor: str = "system",
+    replaces: str | None = None,
 ) -> None:
+    """A new route; or, with `replaces`, the route of that name changed (see update_outbound)."""
     if not NAME_RE.fullmatch(name):
         raise RouteError("name: lower-case letters, digits, - and _, up to 32")
-    if db["outbound_routes"].count_where("name = ?", [name]):
+    if name != replaces and db["outbound_routes"].count_where("name = ?", [name]):
         raise RouteError(f"name: route {name} already exists")
     patterns = [p.strip() for p in patterns if p.strip()]
     if not patterns:
@@ -175,14 +198,33 @@ def add_outbound(
     if position is None:
         last = db.execute("SELECT MAX(position) FROM outbound_routes").fetchone()[0]
         position = (last or 0) + 1
+    row = {"name": name, "position": position, "patterns": ",".join(patterns),
+           "strip": strip, "prefix": prefix, "trunks": ",".join(trunks),
+           "class": route_class, "caller_id": caller_id, "record": recording}  # fmt: skip
     with db.atomic():
-        db["outbound_routes"].insert(
-            {"name": name, "position": position, "patterns": ",".join(patterns),
-             "strip": strip, "prefix": prefix, "trunks": ",".join(trunks),
-             "class": route_class, "caller_id": caller_id, "record": recording,
-             "created_at": utcnow()}
-        )  # fmt: skip
-        record(db, actor, "route.outbound.create", f"{name} {','.join(patterns)}")
+        if replaces is None:
+            db["outbound_routes"].insert({**row, "created_at": utcnow()})
+            record(db, actor, "route.outbound.create", f"{name} {','.join(patterns)}")
+        else:
+            db["outbound_routes"].update(replaces, row)
+            record(db, actor, "route.outbound.update", f"{replaces} -> {name} {','.join(patterns)}")
+
+
+def update_outbound(
+    db: sqlite_utils.Database, name: str, *, actor: str = "system", **changes
+) -> None:
+    """Change some of an outbound route's fields (add_outbound's keywords; `new_name`
+    renames it: nothing else names a route). Its place in the order stays."""
+    rows = list(db["outbound_routes"].rows_where("name = ?", [name]))
+    if not rows:
+        raise RouteError(f"name: no outbound route {name}")
+    r = _outbound_route(rows[0])
+    current = {"patterns": list(r.patterns), "trunks": list(r.trunks),
+               "route_class": r.route_class, "strip": r.strip, "prefix": r.prefix,
+               "caller_id": r.caller_id, "recording": r.record,
+               "position": rows[0]["position"]}  # fmt: skip
+    new_name = changes.pop("new_name", None) or name
+    add_outbound(db, new_name, **{**current, **changes}, actor=actor, replaces=name)
 
 
 def delete_outbound(db: sqlite_utils.Database, name: str, *, actor: str = "system") -> None:

@@ -106,11 +106,13 @@ def add(
     closed: str,
     hours: list[str],
     actor: str = "system",
+    replaces: str | None = None,
 ) -> int:
-    """A new condition with its weekly hours; returns its number (for the day/night code)."""
+    """A new condition with its weekly hours; returns its number (for the day/night code).
+    With `replaces`, the condition of that name is changed instead (see update)."""
     if not NAME_RE.fullmatch(name):
         raise TimeConditionError("name: lower-case letters, digits, - and _, up to 32")
-    if db["time_conditions"].count_where("name = ?", [name]):
+    if name != replaces and db["time_conditions"].count_where("name = ?", [name]):
         raise TimeConditionError(f"name: time condition {name} already exists")
     ranges = [parse_range(h) for h in hours]
     if not ranges:
@@ -120,17 +122,57 @@ def add(
         closed = destinations.check(db, closed, "closed")
     except destinations.DestinationError as exc:
         raise TimeConditionError(str(exc)) from None
+    row = {"name": name, "open": open, "closed": closed}
     with db.atomic():
-        cid = (
-            db["time_conditions"]
-            .insert({"name": name, "open": open, "closed": closed, "created_at": utcnow()})
-            .last_pk
-        )
+        if replaces is None:
+            cid = db["time_conditions"].insert({**row, "created_at": utcnow()}).last_pk
+        else:  # the same id: the day/night code and the holidays stay
+            cid = _id(db, replaces)
+            db["time_conditions"].update(cid, row)
+            db["time_ranges"].delete_where("condition = ?", [cid])
+            destinations.rename(db, f"time_condition:{replaces}", f"time_condition:{name}")
         db["time_ranges"].insert_all(
             {"condition": cid, "days": r.days, "start": r.start, "end": r.end} for r in ranges
         )
-        record(db, actor, "timecondition.create", f"{name} {hours}")
+        if replaces is None:
+            record(db, actor, "timecondition.create", f"{name} {hours}")
+        else:
+            record(db, actor, "timecondition.update", f"{replaces} -> {name} {hours}")
     return cid
+
+
+def update(
+    db: sqlite_utils.Database,
+    name: str,
+    *,
+    new_name: str | None = None,
+    open: str | None = None,
+    closed: str | None = None,
+    hours: list[str] | None = None,
+    actor: str = "system",
+) -> int:
+    """Change a condition (None keeps a field); `new_name` renames it, and the
+    destinations sending calls to it follow. Its override and holidays stay."""
+    old = get(db, name)
+    if old is None:
+        raise TimeConditionError(f"name: no time condition {name}")
+    if hours is None:
+        hours = hours_text(old)
+    return add(
+        db, new_name or name, open=old.open if open is None else open,
+        closed=old.closed if closed is None else closed, hours=hours, actor=actor,
+        replaces=name,
+    )  # fmt: skip
+
+
+def _days_text(days: str) -> str:
+    """ISO weekday digits as parse_days reads them ('12345' -> 'mon,tue,wed,thu,fri')."""
+    return ",".join(DAY_NAMES[int(d) - 1] for d in days)
+
+
+def hours_text(condition: TimeCondition) -> list[str]:
+    """Its weekly hours as add and update take them."""
+    return [f"{_days_text(r.days)} {r.start}-{r.end}" for r in condition.ranges]
 
 
 def add_holiday(
@@ -145,6 +187,19 @@ def add_holiday(
     with db.atomic():
         db["holidays"].insert({"condition": cid, "first": first, "last": last, "name": label})
         record(db, actor, "timecondition.holiday", f"{name} {first}..{last} {label}".strip())
+
+
+def delete_holiday(
+    db: sqlite_utils.Database, name: str, first: str, *, actor: str = "system"
+) -> None:
+    """Remove the holiday starting on `first` (YYYY-MM-DD)."""
+    cid = _id(db, name)
+    first = _date(first, "date")
+    if not db["holidays"].count_where("condition = ? AND first = ?", [cid, first]):
+        raise TimeConditionError("date: no holiday starts on this date")
+    with db.atomic():
+        db["holidays"].delete_where("condition = ? AND first = ?", [cid, first])
+        record(db, actor, "timecondition.holiday.delete", f"{name} {first}")
 
 
 def set_override(

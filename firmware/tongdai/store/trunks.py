@@ -36,10 +36,12 @@ def add(
     caller_id: str = "",
     match_port: bool = False,
     actor: str = "system",
+    replaces: str | None = None,
 ) -> None:
+    """A new trunk; or, with `replaces`, the trunk of that name changed (see update)."""
     if not NAME_RE.fullmatch(name):
         raise TrunkError("name: lower-case letters, digits, - and _, up to 32")
-    if db["trunks"].count_where("name = ?", [name]):
+    if name != replaces and db["trunks"].count_where("name = ?", [name]):
         raise TrunkError(f"name: trunk {name} already exists")
     if not is_address(host) and not HOST_RE.fullmatch(host):
         raise TrunkError("host: an IP address or a host name")
@@ -57,16 +59,48 @@ def add(
         raise TrunkError("max_calls: 0 (no limit) to 1000")
     if caller_id and not CALLER_ID_RE.fullmatch(caller_id):
         raise TrunkError("caller_id: a number, digits with an optional leading +")
+    row = {
+        "name": name, "host": host, "port": port, "username": username,
+        "password": password, "register": int(register), "expires": expires,
+        "inbound_from": ",".join(extra), "max_calls": max_calls,
+        "caller_id": caller_id, "match_port": int(match_port),
+    }  # fmt: skip
     with db.atomic():
-        db["trunks"].insert(
-            {
-                "name": name, "host": host, "port": port, "username": username,
-                "password": password, "register": int(register), "expires": expires,
-                "inbound_from": ",".join(extra), "max_calls": max_calls,
-                "caller_id": caller_id, "match_port": int(match_port), "created_at": utcnow(),
-            }
-        )  # fmt: skip
-        record(db, actor, "trunk.create", f"{name} {host}:{port}")
+        if replaces is None:
+            db["trunks"].insert({**row, "created_at": utcnow()})
+            record(db, actor, "trunk.create", f"{name} {host}:{port}")
+            return
+        db["trunks"].update(replaces, row)
+        if name != replaces:  # the routes that name it follow the new name
+            for r in list(db.query("SELECT name, trunks FROM outbound_routes")):
+                named = [name if t == replaces else t for t in r["trunks"].split(",")]
+                db["outbound_routes"].update(r["name"], {"trunks": ",".join(named)})
+            db.execute("UPDATE inbound_routes SET trunk = ? WHERE trunk = ?", [name, replaces])
+        record(db, actor, "trunk.update", f"{replaces} -> {name} {host}:{port}")
+
+
+def update(db: sqlite_utils.Database, name: str, *, actor: str = "system", **changes) -> None:
+    """Change some of a trunk's fields (add's keywords; `new_name` renames it, and the
+    routes naming it follow). An empty or missing password keeps the current one."""
+    rows = list(db["trunks"].rows_where("name = ?", [name]))
+    if not rows:
+        raise TrunkError(f"name: no trunk {name}")
+    unknown = set(changes) - _FIELDS - {"new_name"}
+    if unknown:
+        raise TypeError(f"unknown trunk fields: {sorted(unknown)}")
+    current = {k: rows[0][k] for k in _FIELDS}
+    current.update(register=bool(current["register"]), match_port=bool(current["match_port"]),
+                   inbound_from=[a for a in current["inbound_from"].split(",") if a])  # fmt: skip
+    if not changes.get("password"):
+        changes.pop("password", None)
+    new_name = changes.pop("new_name", None) or name
+    add(db, new_name, **{**current, **changes}, actor=actor, replaces=name)
+
+
+_FIELDS = {
+    "host", "port", "username", "password", "register", "expires", "inbound_from",
+    "max_calls", "caller_id", "match_port",
+}  # fmt: skip
 
 
 def delete(db: sqlite_utils.Database, name: str, *, actor: str = "system") -> None:

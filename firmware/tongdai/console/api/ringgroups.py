@@ -34,14 +34,14 @@ def _db(request: Request):
     return auth.service(request).db
 
 
-def _model(group: ringgroups.RingGroup) -> RingGroup:
+def model(group: ringgroups.RingGroup) -> RingGroup:
     members = [Member(extension=m.extension, ring_timeout=m.ring_timeout) for m in group.members]
     return RingGroup(**{**group.__dict__, "members": members})
 
 
 @router.get("")
 async def list_groups(request: Request) -> list[RingGroup]:
-    return [_model(g) for g in ringgroups.all_groups(_db(request))]
+    return [model(g) for g in ringgroups.all_groups(_db(request))]
 
 
 @router.post("", status_code=201)
@@ -55,7 +55,7 @@ async def create(request: Request, who: Admin, group: RingGroup) -> RingGroup:
     except ringgroups.RingGroupError as exc:
         raise unprocessable(exc) from None
     auth.service(request).reload()
-    return _model(ringgroups.get(_db(request), group.name))
+    return model(ringgroups.get(_db(request), group.name))
 
 
 @router.get("/{name}")
@@ -63,7 +63,7 @@ async def get(request: Request, name: str) -> RingGroup:
     group = ringgroups.get(_db(request), name)
     if group is None:
         raise HTTPException(404, f"no ring group {name!r}")
-    return _model(group)
+    return model(group)
 
 
 @router.delete("/{name}", status_code=204)

@@ -158,14 +158,14 @@ async def delete_inbound(request: Request, who: Admin, route_id: int) -> Respons
     return Response(status_code=204)
 
 
-def _outbound(request: Request) -> list[Outbound]:
+def outbound_models(request: Request) -> list[Outbound]:
     return [Outbound(**{**r, "route_class": r["class"]}) for r in outbound_rows(_db(request))]
 
 
 @router.get("/routes/outbound")
 async def list_outbound(request: Request) -> list[Outbound]:
     """In the order they are tried."""
-    return _outbound(request)
+    return outbound_models(request)
 
 
 @router.post("/routes/outbound", status_code=201)
@@ -178,7 +178,7 @@ async def create_outbound(request: Request, who: Admin, new: NewOutbound) -> Out
         )  # fmt: skip
     except routes.RouteError as exc:
         raise unprocessable(exc) from None
-    return next(r for r in _outbound(request) if r.name == new.name)
+    return next(r for r in outbound_models(request) if r.name == new.name)
 
 
 @router.post("/routes/outbound/{name}/move")
@@ -188,7 +188,7 @@ async def move_outbound(request: Request, who: Admin, name: str, move: Move) -> 
                              actor=who.user.username)  # fmt: skip
     except routes.RouteError:
         raise HTTPException(404, f"no outbound route {name}") from None
-    return _outbound(request)
+    return outbound_models(request)
 
 
 @router.delete("/routes/outbound/{name}", status_code=204)

@@ -70,7 +70,7 @@ def _existing(request: Request, name: str) -> timeconditions.TimeCondition:
     return found
 
 
-def _changed(request: Request, name: str) -> Condition:
+def changed(request: Request, name: str) -> Condition:
     auth.service(request).reload()
     return _model(request, _existing(request, name))
 
@@ -88,7 +88,7 @@ async def create(request: Request, who: Admin, new: NewCondition) -> Condition:
                            hours=new.hours, actor=who.user.username)  # fmt: skip
     except Error as exc:
         raise unprocessable(exc) from None
-    return _changed(request, new.name)
+    return changed(request, new.name)
 
 
 @router.get("/{name}")
@@ -101,7 +101,7 @@ async def override(request: Request, who: Admin, name: str, body: Override) -> C
     _existing(request, name)
     timeconditions.set_override(auth.service(request).db, name, OVERRIDE_STATES[body.state],
                                 actor=who.user.username)  # fmt: skip
-    return _changed(request, name)
+    return changed(request, name)
 
 
 @router.post("/{name}/holidays", status_code=201)
@@ -112,7 +112,7 @@ async def add_holiday(request: Request, who: Admin, name: str, holiday: Holiday)
                                    label=holiday.name, actor=who.user.username)  # fmt: skip
     except Error as exc:
         raise unprocessable(exc) from None
-    return _changed(request, name)
+    return changed(request, name)
 
 
 @router.delete("/{name}", status_code=204)

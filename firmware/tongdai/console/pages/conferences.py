@@ -18,7 +18,7 @@ Admin = Annotated[auth.Principal, Depends(admin)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(admin)])
 
 
-def _page(request: Request, status: int = 200, **context) -> Response:
+def render_page(request: Request, status: int = 200, **context) -> Response:
     context = {"rooms": conferences.rooms(auth.service(request).db), "errors": {}, "form": {},
                **context}  # fmt: skip
     return render(request, "conferences.html", context, block="rooms", status=status)
@@ -26,7 +26,7 @@ def _page(request: Request, status: int = 200, **context) -> Response:
 
 @router.get("/conferences")
 async def page(request: Request) -> Response:
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/conferences")
@@ -41,10 +41,10 @@ async def create(request: Request, who: Admin) -> Response:
         )  # fmt: skip
     except conferences.ConferenceError as exc:
         errors = field_error(exc, locale_for(request), "number")
-        return _page(request, 422, errors=errors, form={"number": text(form, "number"),
+        return render_page(request, 422, errors=errors, form={"number": text(form, "number"),
                                                          "name": text(form, "name")})  # fmt: skip
     applied(request)
-    return _page(request, 201)
+    return render_page(request, 201)
 
 
 @router.post("/conferences/{number}/delete")
@@ -52,6 +52,6 @@ async def delete(request: Request, who: Admin, number: str) -> Response:
     try:
         conferences.delete(auth.service(request).db, number, actor=who.user.username)
     except conferences.ConferenceError as exc:
-        return _page(request, 422, row_error=(number, row_message(request, exc)))
+        return render_page(request, 422, row_error=(number, row_message(request, exc)))
     applied(request)
-    return _page(request)
+    return render_page(request)

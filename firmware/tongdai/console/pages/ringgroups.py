@@ -26,7 +26,7 @@ Admin = Annotated[auth.Principal, Depends(admin)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(admin)])
 
 
-def _page(request: Request, status: int = 200, **context) -> Response:
+def render_page(request: Request, status: int = 200, **context) -> Response:
     db = auth.service(request).db
     context = {"groups": ringgroups.all_groups(db), "strategies": ringgroups.STRATEGIES,
                "extensions": list(db.query("SELECT number, name FROM extensions ORDER BY number")),
@@ -46,7 +46,7 @@ def members_from_form(form) -> list[str]:
 
 @router.get("/ringgroups")
 async def groups(request: Request) -> Response:
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/ringgroups")
@@ -61,9 +61,9 @@ async def create(request: Request, who: Admin) -> Response:
         )  # fmt: skip
     except ringgroups.RingGroupError as exc:
         errors = field_error(exc, locale_for(request), "name")
-        return _page(request, 422, errors=errors, form=form, picked=form.getlist("member"))
+        return render_page(request, 422, errors=errors, form=form, picked=form.getlist("member"))
     applied(request)
-    return _page(request, 201)
+    return render_page(request, 201)
 
 
 @router.post("/ringgroups/{name}/delete")
@@ -71,6 +71,6 @@ async def delete(request: Request, who: Admin, name: str) -> Response:
     try:
         ringgroups.delete(auth.service(request).db, name, actor=who.user.username)
     except ringgroups.RingGroupError as exc:
-        return _page(request, 422, row_error=(name, row_message(request, exc)))
+        return render_page(request, 422, row_error=(name, row_message(request, exc)))
     applied(request)
-    return _page(request)
+    return render_page(request)

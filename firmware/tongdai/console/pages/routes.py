@@ -29,7 +29,7 @@ def outbound_rows(db) -> list[dict]:
             for r in routes.outbound(db)]  # fmt: skip
 
 
-def _page(request: Request, status: int = 200, **context) -> Response:
+def render_page(request: Request, status: int = 200, **context) -> Response:
     db = auth.service(request).db
     context = {
         "inbound": routes.inbound(db), "outbound": outbound_rows(db),
@@ -42,20 +42,20 @@ def _page(request: Request, status: int = 200, **context) -> Response:
     return render(request, "routes.html", context, block="routes", status=status)
 
 
-def _whole(text: str, field: str) -> int:
+def whole_field(text: str, field: str) -> int:
     text = text.strip() or "0"
     if not text.isdigit():
         raise routes.RouteError(f"{field}: a whole number")
     return int(text)
 
 
-def _message(request: Request, exc: ValueError) -> str:
+def error_message(request: Request, exc: ValueError) -> str:
     return next(iter(field_error(exc, locale_for(request)).values()))
 
 
 @router.get("/routes")
 async def routes_page(request: Request) -> Response:
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/routes/inbound")
@@ -74,7 +74,7 @@ async def add_inbound(
         routes.add_inbound(
             auth.service(request).db, did.strip() or "any",
             destination_choices.combine(destination, destination_value), trunk=trunk,
-            recording=record, priority=_whole(priority, "priority"), caller=caller.strip(),
+            recording=record, priority=whole_field(priority, "priority"), caller=caller.strip(),
             actor=who.user.username,
         )  # fmt: skip
     except routes.RouteError as exc:
@@ -82,8 +82,8 @@ async def add_inbound(
                 "destination_value": destination_value, "record": record,
                 "priority": priority}  # fmt: skip
         errors = field_error(exc, locale_for(request), "destination")
-        return _page(request, 422, in_errors=errors, in_form=form)
-    return _page(request, 201)
+        return render_page(request, 422, in_errors=errors, in_form=form)
+    return render_page(request, 201)
 
 
 @router.post("/routes/inbound/{route_id}/delete")
@@ -92,8 +92,8 @@ async def delete_inbound(request: Request, who: Admin, route_id: str) -> Respons
         routes.delete_inbound(auth.service(request).db, int(route_id) if route_id.isdigit()
                               else -1, actor=who.user.username)  # fmt: skip
     except routes.RouteError as exc:
-        return _page(request, 422, in_row_error=(route_id, _message(request, exc)))
-    return _page(request)
+        return render_page(request, 422, in_row_error=(route_id, error_message(request, exc)))
+    return render_page(request)
 
 
 @router.post("/routes/outbound")
@@ -113,7 +113,7 @@ async def add_outbound(
         routes.add_outbound(
             auth.service(request).db, name.strip(),
             patterns=patterns.replace(" ", ",").split(","), trunks=trunk or [],
-            route_class=route_class, strip=_whole(strip, "strip"), prefix=prefix.strip(),
+            route_class=route_class, strip=whole_field(strip, "strip"), prefix=prefix.strip(),
             caller_id=caller_id.strip(), recording=record, actor=who.user.username,
         )  # fmt: skip
     except routes.RouteError as exc:
@@ -121,8 +121,8 @@ async def add_outbound(
                 "class": route_class, "strip": strip, "prefix": prefix,
                 "caller_id": caller_id, "record": record}  # fmt: skip
         errors = field_error(exc, locale_for(request), "name")
-        return _page(request, 422, out_errors=errors, out_form=form)
-    return _page(request, 201)
+        return render_page(request, 422, out_errors=errors, out_form=form)
+    return render_page(request, 201)
 
 
 @router.post("/routes/outbound/{name}/move")
@@ -133,8 +133,8 @@ async def move_outbound(
         routes.move_outbound(auth.service(request).db, name, 1 if step > 0 else -1,
                              actor=who.user.username)  # fmt: skip
     except routes.RouteError as exc:
-        return _page(request, 422, out_row_error=(name, _message(request, exc)))
-    return _page(request)
+        return render_page(request, 422, out_row_error=(name, error_message(request, exc)))
+    return render_page(request)
 
 
 @router.post("/routes/outbound/{name}/delete")
@@ -142,5 +142,5 @@ async def delete_outbound(request: Request, who: Admin, name: str) -> Response:
     try:
         routes.delete_outbound(auth.service(request).db, name, actor=who.user.username)
     except routes.RouteError as exc:
-        return _page(request, 422, out_row_error=(name, _message(request, exc)))
-    return _page(request)
+        return render_page(request, 422, out_row_error=(name, error_message(request, exc)))
+    return render_page(request)

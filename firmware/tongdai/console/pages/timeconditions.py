@@ -39,7 +39,7 @@ def conditions(service) -> list[dict]:
     ]  # fmt: skip
 
 
-def _page(request: Request, status: int = 200, **context) -> Response:
+def render_page(request: Request, status: int = 200, **context) -> Response:
     service = auth.service(request)
     context = {"conditions": conditions(service), "now": service.dialplan.clock(),
                "errors": {}, "form": {}, **destination_context(request), **context}  # fmt: skip
@@ -48,7 +48,7 @@ def _page(request: Request, status: int = 200, **context) -> Response:
 
 @router.get("/timeconditions")
 async def page(request: Request) -> Response:
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/timeconditions")
@@ -62,9 +62,9 @@ async def create(request: Request, who: Admin) -> Response:
         )  # fmt: skip
     except timeconditions.TimeConditionError as exc:
         errors = field_error(exc, locale_for(request), "name")
-        return _page(request, 422, errors=errors, form=form)
+        return render_page(request, 422, errors=errors, form=form)
     applied(request)
-    return _page(request, 201)
+    return render_page(request, 201)
 
 
 @router.post("/timeconditions/{name}/override")
@@ -74,9 +74,9 @@ async def override(request: Request, who: Admin, name: str) -> Response:
     try:
         timeconditions.set_override(auth.service(request).db, name, state, actor=who.user.username)
     except timeconditions.TimeConditionError as exc:
-        return _page(request, 422, row_error=(name, row_message(request, exc)))
+        return render_page(request, 422, row_error=(name, row_message(request, exc)))
     applied(request)
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/timeconditions/{name}/holidays")
@@ -88,9 +88,9 @@ async def holiday(request: Request, who: Admin, name: str) -> Response:
             label=text(form, "label"), actor=who.user.username,
         )  # fmt: skip
     except timeconditions.TimeConditionError as exc:
-        return _page(request, 422, row_error=(name, row_message(request, exc)))
+        return render_page(request, 422, row_error=(name, row_message(request, exc)))
     applied(request)
-    return _page(request)
+    return render_page(request)
 
 
 @router.post("/timeconditions/{name}/delete")
@@ -98,6 +98,6 @@ async def delete(request: Request, who: Admin, name: str) -> Response:
     try:
         timeconditions.delete(auth.service(request).db, name, actor=who.user.username)
     except timeconditions.TimeConditionError as exc:
-        return _page(request, 422, row_error=(name, row_message(request, exc)))
+        return render_page(request, 422, row_error=(name, row_message(request, exc)))
     applied(request)
-    return _page(request)
+    return render_page(request)

@@ -28,17 +28,17 @@ def listing(service) -> list[dict]:
             for t in trunks.all_trunks(service.db)]  # fmt: skip
 
 
-def _page(request: Request, status_code: int = 200, **context) -> Response:
+def render_page(request: Request, status_code: int = 200, **context) -> Response:
     context = {"trunks": listing(auth.service(request)), "errors": {}, "form": {}, **context}
     return render(request, "trunks.html", context, block="trunks", status=status_code)
 
 
 @router.get("/trunks")
 async def trunks_page(request: Request) -> Response:
-    return _page(request)
+    return render_page(request)
 
 
-def _number(text: str, field: str, default: int) -> int:
+def number_field(text: str, field: str, default: int) -> int:
     text = text.strip()
     if not text:
         return default
@@ -65,8 +65,8 @@ async def create(
     try:
         trunks.add(
             auth.service(request).db, name.strip(), host=host.strip(),
-            port=_number(port, "port", 5060), username=username.strip(), password=password,
-            register=registers, max_calls=_number(max_calls, "max_calls", 0),
+            port=number_field(port, "port", 5060), username=username.strip(), password=password,
+            register=registers, max_calls=number_field(max_calls, "max_calls", 0),
             caller_id=caller_id.strip(), inbound_from=inbound_from.replace(" ", ",").split(","),
             match_port=match_port, actor=who.user.username,
         )  # fmt: skip
@@ -75,9 +75,10 @@ async def create(
         form = {"name": name, "host": host, "port": port, "username": username,
                 "register": registers, "max_calls": max_calls, "caller_id": caller_id,
                 "inbound_from": inbound_from, "match_port": match_port}  # fmt: skip
-        return _page(request, 422, errors=field_error(exc, locale_for(request), "name"), form=form)
+        errors = field_error(exc, locale_for(request), "name")
+        return render_page(request, 422, errors=errors, form=form)
     changes.apply(request)  # the edge accepts its calls and registers with it now
-    return _page(request, 201)
+    return render_page(request, 201)
 
 
 @router.post("/trunks/{name}/delete")
@@ -86,6 +87,6 @@ async def delete(request: Request, who: Admin, name: str) -> Response:
         trunks.delete(auth.service(request).db, name, actor=who.user.username)
     except trunks.TrunkError as exc:
         message = next(iter(field_error(exc, locale_for(request)).values()))
-        return _page(request, 422, row_error=(name, message))
+        return render_page(request, 422, row_error=(name, message))
     changes.apply(request)
-    return _page(request)
+    return render_page(request)
