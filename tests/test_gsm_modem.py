@@ -109,7 +109,8 @@ def test_a_silent_modem_is_down_then_comes_back(fake):
         await _until(lambda: s.state == "up")
         fake.silent = True
         await _until(lambda: s.state == "down")
-        assert s.reason.startswith("no answer to AT+") and s.signal_dbm is None
+        assert s.reason == "no_answer" and s.detail.startswith("no answer to AT+")
+        assert s.signal_dbm is None
         fake.silent = False
         await _until(lambda: s.state == "up")
 
@@ -124,8 +125,8 @@ def test_unplugged_then_plugged_in_again(fake):
         await _until(lambda: s.state == "up")
         fake.unplug()
         await _until(lambda: s.state == "down")
-        assert "went away" in s.reason or "cannot open" in s.reason
-        await _until(lambda: "cannot open the port" in s.reason)  # its path is gone
+        assert s.reason in ("unplugged", "cannot_open")
+        await _until(lambda: s.reason == "cannot_open")  # its path is gone
         fake.plug_in()
         await _until(lambda: s.state == "up" and s.operator == "Viettel")
 
@@ -137,7 +138,7 @@ def test_a_missing_port_never_stops_the_driver(tmp_path):
 
     async def body():
         await _until(lambda: driver.status.state == "down")
-        assert driver.status.reason == "cannot open the port: no such device"
+        assert (driver.status.reason, driver.status.detail) == ("cannot_open", "no such device")
         await asyncio.sleep(0.3)  # retried with backoff, still running
         assert driver.status.state == "down"
 

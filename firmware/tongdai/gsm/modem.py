@@ -44,8 +44,16 @@ SIM_MISSING, PIN_NEEDED, PUK_NEEDED, SIM_ERROR = (
 SIM_STATES = {at.SIM_NOT_INSERTED: SIM_MISSING, "SIM PIN": PIN_NEEDED, "SIM PUK": PUK_NEEDED}
 
 
+# Why a modem is down (the console translates them; `detail` says more, in English)
+NO_ANSWER, UNPLUGGED, CANNOT_OPEN, FAILED = "no_answer", "unplugged", "cannot_open", "error"
+
+
 class ModemLost(Exception):
-    """The port went away or the modem stopped answering; the message says which."""
+    """The port went away or the modem stopped answering: (reason, detail)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason, detail)
+        self.reason, self.detail = reason, detail
 
 
 @dataclasses.dataclass
@@ -53,7 +61,8 @@ class ModemStatus:
     name: str
     port: str
     state: str = STARTING
-    reason: str = ""  # why it is down (English; the console shows it as is)
+    reason: str = ""  # why it is down: NO_ANSWER, UNPLUGGED, CANNOT_OPEN or FAILED
+    detail: str = ""  # the technical why, in English (the log and the API show it)
     manufacturer: str = ""
     model: str = ""
     imei: str = ""
@@ -97,7 +106,7 @@ class Modem:
         self._reply: asyncio.Future | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._lost: asyncio.Event | None = None
-        self._lost_reason = ""
+        self._lost_reason: tuple[str, str] | None = None
         self._answered = False  # the last session got through the set-up
 
     # -- the loop -------------------------------------------------------------------------
@@ -109,15 +118,15 @@ class Modem:
             try:
                 self._open()
             except (OSError, serial.SerialException) as exc:
-                self._down(f"cannot open the port: {_why(exc)}")
+                self._down(CANNOT_OPEN, _why(exc))
             else:
                 try:
                     await self._session()
                 except ModemLost as exc:
-                    self._down(str(exc))
+                    self._down(exc.reason, exc.detail)
                 except Exception as exc:  # never the service's end
                     log.exception("modem %s: unexpected error", self.status.name)
-                    self._down(f"error: {exc}")
+                    self._down(FAILED, str(exc))
                 finally:
                     self._close()
                 if self._answered:
@@ -130,7 +139,7 @@ class Modem:
         does not answer in time (it is then reopened) or the port is gone."""
         async with self._lock:
             if self._lost is None or self._lost.is_set():
-                raise ModemLost(self._lost_reason or "the port is not open")
+                raise ModemLost(*(self._lost_reason or (UNPLUGGED, "the port is not open")))
             loop = asyncio.get_running_loop()
             self._reply = loop.create_future()
             data = self._proto.send(command, loop.time(), timeout or self.command_timeout)
@@ -148,7 +157,7 @@ class Modem:
 
     async def _session(self) -> None:
         s = self.status
-        s.state, s.reason = STARTING, ""
+        s.state, s.reason, s.detail = STARTING, "", ""
         self._answered = False
         # A dongle just plugged in may drop the first command; echo off, numeric errors.
         with contextlib.suppress(ModemLost):
@@ -165,7 +174,7 @@ class Modem:
     async def _expect_ok(self, command: str) -> at.Response:
         response = await self.command(command)
         if not response.ok:
-            raise ModemLost(f"{command} answered {response.result}")
+            raise ModemLost(FAILED, f"{command} answered {response.result}")
         return response
 
     async def _identity(self) -> None:
@@ -203,7 +212,7 @@ class Modem:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._lost.wait(), seconds)
         if self._lost.is_set():
-            raise ModemLost(self._lost_reason)
+            raise ModemLost(*self._lost_reason)
 
     def _urc(self, urc: at.Urc) -> None:
         s = self.status
@@ -230,7 +239,7 @@ class Modem:
         self._fd = self._serial.fileno()
         self._proto.reset()
         self._out = b""
-        self._lost, self._lost_reason = asyncio.Event(), ""
+        self._lost, self._lost_reason = asyncio.Event(), None
         asyncio.get_running_loop().add_reader(self._fd, self._readable)
 
     def _close(self) -> None:
@@ -251,10 +260,10 @@ class Modem:
         except BlockingIOError:
             return
         except OSError as exc:
-            self._gone(f"the port went away: {_why(exc)}")
+            self._gone(UNPLUGGED, _why(exc))
             return
         if not data:
-            self._gone("the port went away (end of file)")
+            self._gone(UNPLUGGED, "end of file")
             return
         self.status.last_seen = time.time()
         for event in self._proto.feed(data):
@@ -276,7 +285,7 @@ class Modem:
             loop.add_writer(self._fd, self._flush)
             return
         except OSError as exc:
-            self._gone(f"the port went away: {_why(exc)}")
+            self._gone(UNPLUGGED, _why(exc))
             return
         loop.remove_writer(self._fd)
 
@@ -287,25 +296,25 @@ class Modem:
             # The command fails; the session gives up on the modem unless it expected this
             # (the first AT after opening), and run() then reopens the port.
             if isinstance(event, at.Timeout) and self._reply is not None and not self._reply.done():
-                self._reply.set_exception(ModemLost(f"no answer to {event.command}"))
+                self._reply.set_exception(ModemLost(NO_ANSWER, f"no answer to {event.command}"))
 
-    def _gone(self, reason: str) -> None:
+    def _gone(self, reason: str, detail: str) -> None:
         """Stop using the port; the session ends and run() reopens it after a while."""
         loop = asyncio.get_running_loop()
         if self._fd >= 0:
             loop.remove_reader(self._fd)
             loop.remove_writer(self._fd)
-        self._lost_reason = self._lost_reason or reason
+        self._lost_reason = self._lost_reason or (reason, detail)
         if self._lost is not None:
             self._lost.set()
         if self._reply is not None and not self._reply.done():
-            self._reply.set_exception(ModemLost(self._lost_reason))
+            self._reply.set_exception(ModemLost(*self._lost_reason))
 
-    def _down(self, reason: str) -> None:
+    def _down(self, reason: str, detail: str) -> None:
         s = self.status
-        if s.state != DOWN or s.reason != reason:
-            log.warning("modem %s on %s is down: %s", s.name, s.port, reason)
-        s.state, s.reason = DOWN, reason
+        if s.state != DOWN or s.detail != detail:
+            log.warning("modem %s on %s is down: %s (%s)", s.name, s.port, reason, detail)
+        s.state, s.reason, s.detail = DOWN, reason, detail
         s.registration, s.signal_dbm = "", None
 
 
