@@ -161,3 +161,21 @@ def test_the_loop_stays_free_while_a_modem_is_silent(fake):
         assert driver.status.state in ("starting", "down")
 
     _run(_with(driver, body))
+
+
+def test_cli_probe_asks_a_port_and_masks_the_imsi(fake, capsys):
+    from tongdai import cli
+
+    assert cli.main(["modem", "probe", "--port", str(fake.link)]) == 0
+    out = capsys.readouterr().out
+    assert "operator:      Viettel" in out and "signal_dbm:    -73" in out
+    assert "imsi:          …3210" in out and IMSI not in out and f"imei:          {IMEI}" in out
+
+
+def test_cli_probe_lists_ports_and_says_a_missing_one_is_down(tmp_path, capsys):
+    from tongdai import cli
+
+    assert cli.main(["modem", "probe"]) == 0
+    assert "tongdai modem probe --port PORT" in capsys.readouterr().out
+    assert cli.main(["modem", "probe", "--port", str(tmp_path / "none")]) == 1
+    assert "reason:        cannot_open" in capsys.readouterr().out
