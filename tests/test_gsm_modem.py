@@ -126,6 +126,7 @@ def test_unplugged_then_plugged_in_again(fake):
         fake.unplug()
         await _until(lambda: s.state == "down")
         assert s.reason in ("unplugged", "cannot_open")
+        assert s.operator == s.registration == "" and s.signal_dbm is None
         await _until(lambda: s.reason == "cannot_open")  # its path is gone
         fake.plug_in()
         await _until(lambda: s.state == "up" and s.operator == "Viettel")

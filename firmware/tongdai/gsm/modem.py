@@ -315,7 +315,8 @@ class Modem:
         if s.state != DOWN or s.detail != detail:
             log.warning("modem %s on %s is down: %s (%s)", s.name, s.port, reason, detail)
         s.state, s.reason, s.detail = DOWN, reason, detail
-        s.registration, s.signal_dbm = "", None
+        s.operator = s.operator_code = s.registration = ""  # known no longer
+        s.signal_dbm = None
 
 
 def _why(exc: Exception) -> str:
