@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     routing_commands.register(sub, _group, _action, _store, _load_settings)
     phone_commands.register(sub, _group, _action, _store, _load_settings)
     prompt_commands.register(sub, _group, _action, _load_settings)
+    from tongdai.gsm import commands as modem_commands  # (no data directory needed)
+
+    modem_commands.register(sub, _group)
     return parser
 
 

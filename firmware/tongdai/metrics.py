@@ -58,6 +58,10 @@ class Metrics:
         """Queues' callers, agents by state and outcomes, read from the live ACD."""
         self.registry.register(_AcdCollector(acd))
 
+    def watch_modems(self, statuses: Callable[[], list]) -> None:
+        """Each USB modem's state, registration and signal (gsm.modem.ModemStatus)."""
+        self.registry.register(_ModemCollector(statuses))
+
     def watch_media(self, up: Callable[[], bool], figures: Callable[[], dict]) -> None:
         """The engine's state, and its last ping's figures (channels, RTP packets)."""
         self.media_up.set_function(lambda: 1.0 if up() else 0.0)
@@ -85,6 +89,32 @@ class _MediaCollector:
             "tongdai_rtp_packets_lost", "RTP packets lost on the way in (RTCP receiver figures)",
             value=f.get("rtp_lost", 0),
         )  # fmt: skip
+
+
+class _ModemCollector:
+    def __init__(self, statuses: Callable[[], list]) -> None:
+        self.statuses = statuses
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "tongdai_gsm_modem_up", "1 while the modem answers on its port", labels=["modem"]
+        )
+        registered = GaugeMetricFamily(
+            "tongdai_gsm_registered", "1 while the modem is registered with a mobile network",
+            labels=["modem"],
+        )  # fmt: skip
+        signal = GaugeMetricFamily(
+            "tongdai_gsm_signal_dbm", "Received signal strength (AT+CSQ)", labels=["modem"]
+        )
+        for s in self.statuses():
+            up.add_metric([s.name], 1.0 if s.up else 0.0)
+            registered.add_metric([s.name], 1.0 if s.registered else 0.0)
+            if s.signal_dbm is not None:  # unknown is absent, not a made-up figure
+                signal.add_metric([s.name], s.signal_dbm)
+        yield from (up, registered, signal)
 
 
 class _AcdCollector:

@@ -31,6 +31,7 @@ from tongdai.console.app import create_app
 from tongdai.console.live import Wallboard
 from tongdai.edge import certificate
 from tongdai.edge.server import EdgeServer
+from tongdai.gsm.modem import Modem
 from tongdai.media import music
 from tongdai.media.supervisor import MediaError, MediaSupervisor, MediaUnavailable
 from tongdai.metrics import Metrics
@@ -168,6 +169,9 @@ class Service:
         self.provisioning = FileServer(
             db, self.phone_box, settings.provisioning_window, self.edge.edge.guard
         )
+        # USB modems (the `modems` setting): their status for now; calls and SMS extend them.
+        self.modems = [Modem(name, port) for name, port in settings.modems]
+        self.metrics.watch_modems(lambda: [m.status for m in self.modems])
         self.watcher = ChangeWatcher(self.db)
         self.watcher.subscribe(self.reload)
         self.extension_count = 0
@@ -299,6 +303,8 @@ class Service:
         ]
         if self.settings.provisioning_pnp:
             tasks.append(asyncio.create_task(self._pnp(), name="pnp"))
+        for modem in self.modems:  # cancelled at shutdown with the others after the first two
+            tasks.append(asyncio.create_task(modem.run(), name=f"modem {modem.status.name}"))
         stop = asyncio.create_task(self._stop.wait())
         essential = [tasks[0], tasks[2]]  # the console and the SIP edge
         done, _ = await asyncio.wait([stop, *essential], return_when=asyncio.FIRST_COMPLETED)

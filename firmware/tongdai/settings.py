@@ -10,6 +10,7 @@ import dataclasses
 import fcntl
 import ipaddress
 import os
+import re
 import socket
 import struct
 import tomllib
@@ -69,6 +70,9 @@ class Settings:
     console_https: bool = False
     console_session_idle: int = 3600
     console_session_max: int = 43_200
+    # USB GSM/LTE modems: (name, serial port) pairs, from "gsm1=/dev/ttyUSB2,gsm2=/dev/..."
+    # or a list of "NAME=PORT" strings; none by default (`tongdai modem probe` finds ports).
+    modems: tuple[tuple[str, str], ...] = ()
 
     @property
     def db_path(self) -> Path:
@@ -158,6 +162,8 @@ def _convert(name: str, raw: Any, source: str) -> Any:
             if not codecs or any(c not in CODECS for c in codecs) or len(set(codecs)) < len(codecs):
                 raise ValueError
             return codecs
+        if name == "modems":
+            return _modems(raw)
         if name == "rtp_ports":
             lo, hi = (
                 (int(x) for x in raw) if isinstance(raw, list) else map(int, str(raw).split("-"))
@@ -196,6 +202,25 @@ def _convert(name: str, raw: Any, source: str) -> Any:
     raise SettingsError(f"unknown setting {name!r} (from {source})")
 
 
+_MODEM_NAME = re.compile(r"[a-z0-9_-]{1,20}")
+
+
+def _modems(raw: Any) -> tuple[tuple[str, str], ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    out: list[tuple[str, str]] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        name, eq, port = (part.strip() for part in item.partition("="))
+        if not eq or not _MODEM_NAME.fullmatch(name) or not port.startswith("/"):
+            raise ValueError(item)
+        out.append((name, port))
+    names = [n for n, _ in out]
+    if len(set(names)) < len(names):
+        raise ValueError("a name twice")
+    return tuple(out)
+
+
 def check(name: str, raw: Any, source: str) -> Any:
     """One setting converted and checked exactly as load() does it (for tongdai.settings_file,
     which writes the file the console changes); SettingsError when bad."""
@@ -217,6 +242,8 @@ _HINTS = {
     **{n: f"expected a whole number {lo}-{hi}" for n, (lo, hi) in _INT_FIELDS.items()},
     "sip_digest": "expected a comma-separated list of " + ", ".join(DIGEST_ALGORITHMS),
     "media_codecs": "expected a comma-separated list of " + ", ".join(CODECS),
+    "modems": "expected NAME=PORT pairs separated by commas, such as gsm1=/dev/ttyUSB2, "
+    "each name (a-z, 0-9, _ or -) once",
 }
 
 

@@ -113,6 +113,36 @@ def today(service) -> dict:
     }
 
 
+def signal_bars(dbm: int | None) -> int:
+    """0-4 bars, as phones draw them (-73 dBm and up is full: AT+CSQ 20 and up)."""
+    if dbm is None:
+        return 0
+    return sum(dbm >= edge for edge in (-109, -93, -83, -73))
+
+
+def modems(service) -> list[dict]:
+    """The USB modems' status from their drivers (the IMSI only masked)."""
+    return [
+        {
+            "name": s.name,
+            "port": s.port,
+            "state": s.state,
+            "reason": s.reason,
+            "detail": s.detail,
+            "manufacturer": s.manufacturer,
+            "model": s.model,
+            "imsi": s.imsi,
+            "operator": s.operator,
+            "operator_code": s.operator_code,
+            "registration": s.registration,
+            "signal_dbm": s.signal_dbm,
+            "bars": signal_bars(s.signal_dbm),
+            "last_seen": s.last_seen,
+        }
+        for s in (m.status for m in service.modems)
+    ]
+
+
 def queues(service) -> list[dict]:
     return [
         {
@@ -134,6 +164,7 @@ def snapshot(service) -> dict:
         "system": system(service.settings.data_dir),
         "phones": phones(service),
         "trunks": trunk_status(service),
+        "modems": modems(service),
         "calls": calls_now(service),
         "today": today(service),
         "queues": queues(service),
