@@ -23,6 +23,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the test harness: a running box and test phones
 
+import reportdata  # noqa: E402
 from callbox import cli, wait_for  # noqa: E402
 from conftest import RunningService  # noqa: E402
 from phones import Phone  # noqa: E402
@@ -38,6 +39,8 @@ PAGES = (  # file name, path, what to wait for
     ("ivr", "/ivr/main", "h1"),
     ("wallboard", "/wallboard", "#board table.calls"),
     ("desk", "/desk", "h1"),
+    # the known history the report tests use (tests/reportdata.py)
+    ("reports", "/reports?period=range&start=2026-11-02&end=2026-11-03", "#volume-chart canvas"),
     ("maintenance", "/maintenance", "#versions"),
 )
 
@@ -51,9 +54,14 @@ def demo_data(box: RunningService) -> dict[str, str]:
         if r.returncode != 0:
             raise SystemExit(f"tongdai {' '.join(args)}: {r.stderr}")
 
+    db = open_db(box.data_dir / "tongdai.db")
+    try:
+        reportdata.seed(db)  # two days of history for the reports page (queue "sales")
+    finally:
+        db.close()
     for number, name in PHONES.items():
         run("ext", "add", number, "--name", name, "--secret", f"demo-secret-{number}-x")
-    run("queue", "add", "sales", "--number", "600", "--display", "Bán hàng")
+    run("queue", "set", "sales", "--number", "600", "--display", "Bán hàng")
     for agent in ("201", "202"):
         run("agent", "add", agent)
         run("queue", "member", "sales", agent)

@@ -25,6 +25,7 @@ class Phone:
         """A phone registered with the box as `user`; with `provider` (a port), a SIP
         provider on that port calling as `user` (a caller's number)."""
         self.user = user
+        self.svc = svc
         mode = ["--provider", str(provider)] if provider else [
             "--registrar", f"127.0.0.1:{svc.sip_port}", "--password", password,
             "--transport", transport,
@@ -53,7 +54,12 @@ class Phone:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"phone {self.user}: no {pattern!r}; saw {self.seen[-15:]}")
+                # the box's side of the story too: a rare failure is then readable from CI
+                service = getattr(self.svc, "output", lambda: "")().splitlines()[-25:]
+                raise AssertionError(
+                    f"phone {self.user}: no {pattern!r}; saw {self.seen[-15:]}\n"
+                    "service log (last lines):\n" + "\n".join(service)
+                )
             try:
                 line = self.lines.get(timeout=remaining)
             except queue.Empty:
