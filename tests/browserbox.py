@@ -1,12 +1,19 @@
 """Real headless Chromium for the console's browser tests: Debian's /usr/bin/chromium
 driven by Playwright (never a browser download). A test module marks itself with
-`NEEDS_CHROMIUM` and takes the module-wide `browser` fixture."""
+`NEEDS_CHROMIUM` and takes the module-wide `browser` fixture; `admin_box` starts the box
+whose console the test drives."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import time
 
+import httpx
 import pytest
+from tongdai.store import accounts, open_db
+
+PASSWORD = "my-own-long-password"  # the admin's, set by admin_box
 
 CHROMIUM = "/usr/bin/chromium"
 NEEDS_CHROMIUM = pytest.mark.skipif(
@@ -25,3 +32,20 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+def admin_box(service_factory, language: str):
+    """`tongdai run` in `language`, answering its login page, with its store open as
+    `svc.db` (another connection, as the CLI's) and the admin's password set to PASSWORD
+    so a test logs in at once."""
+    svc = service_factory(TONGDAI_LANGUAGE=language)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if svc.get("/login").status_code == 200:
+                break
+        assert svc.proc.poll() is None, svc.output()
+        time.sleep(0.1)
+    svc.db = open_db(svc.data_dir / "tongdai.db")
+    accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
+    return svc

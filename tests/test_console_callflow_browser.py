@@ -1,14 +1,10 @@
 """The call-flow configuration pages in real headless Chromium (Debian's /usr/bin/chromium
 through Playwright; never a browser download) against `tongdai run` on 127.0.0.1."""
 
-import contextlib
-import time
-
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
+from browserbox import NEEDS_CHROMIUM, PASSWORD, admin_box
 from callflow_sounds import tone_wav
-from tongdai.store import accounts, ivr, open_db, queues, ringgroups, timeconditions
+from tongdai.store import ivr, queues, ringgroups, timeconditions
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -17,24 +13,13 @@ pytestmark = [
     pytest.mark.slow,
     NEEDS_CHROMIUM,
 ]
-PASSWORD = "my-own-long-password"
 
 
 @pytest.fixture
 def box(service_factory):
     """A running English-speaking box with an admin who may log in at once, and its store
     (opened as the CLI does: another connection)."""
-    svc = service_factory(TONGDAI_LANGUAGE="en")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
-    svc.db = open_db(svc.data_dir / "tongdai.db")
-    accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
-    return svc
+    return admin_box(service_factory, "en")
 
 
 @pytest.fixture

@@ -2,14 +2,11 @@
 Playwright; never a browser download) against `tongdai run` on 127.0.0.1: what an admin
 does there, and that the running box takes it."""
 
-import contextlib
 import re
-import time
 
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
-from tongdai.store import accounts, extensions, features, open_db, phones, routes
+from browserbox import NEEDS_CHROMIUM, PASSWORD, admin_box
+from tongdai.store import extensions, features, phones, routes
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = [
@@ -18,23 +15,12 @@ pytestmark = [
     NEEDS_CHROMIUM,
 ]
 expect = sync_api.expect
-PASSWORD = "my-own-long-password"
 
 
 @pytest.fixture
 def box(service_factory):
     """A running box in English whose admin may log in with PASSWORD."""
-    svc = service_factory(TONGDAI_LANGUAGE="en")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
-    svc.db = open_db(svc.data_dir / "tongdai.db")
-    accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
-    return svc
+    return admin_box(service_factory, "en")
 
 
 @pytest.fixture

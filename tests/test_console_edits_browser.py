@@ -1,33 +1,18 @@
 """Editing a trunk through its form in real headless Chromium (Debian's /usr/bin/chromium
 through Playwright) against `tongdai run` on 127.0.0.1."""
 
-import contextlib
-import time
-
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
-from tongdai.store import accounts, extensions, open_db, ringgroups, routes, trunks
+from browserbox import NEEDS_CHROMIUM, PASSWORD, admin_box
+from tongdai.store import extensions, ringgroups, routes, trunks
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 pytestmark = [pytest.mark.browser, pytest.mark.slow, NEEDS_CHROMIUM]
-PASSWORD = "my-own-long-password"
 
 
 @pytest.fixture
 def box(service_factory):
-    svc = service_factory(TONGDAI_LANGUAGE="en")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
-    svc.db = open_db(svc.data_dir / "tongdai.db")
-    accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
-    return svc
+    return admin_box(service_factory, "en")
 
 
 def test_edit_and_rename_a_trunk_in_the_form(box, browser):

@@ -1,34 +1,19 @@
 """A store error with values, in Vietnamese, in real headless Chromium (Debian's
 /usr/bin/chromium through Playwright; never a browser download) against `tongdai run`."""
 
-import contextlib
-import time
-
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
-from tongdai.store import accounts, conferences, open_db
+from browserbox import NEEDS_CHROMIUM, PASSWORD, admin_box
+from tongdai.store import conferences
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 pytestmark = [pytest.mark.browser, pytest.mark.slow, NEEDS_CHROMIUM]
-PASSWORD = "my-own-long-password"
 
 
 @pytest.fixture
 def box(service_factory):
     """A running Vietnamese-speaking box whose admin may log in at once."""
-    svc = service_factory(TONGDAI_LANGUAGE="vi")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
-    svc.db = open_db(svc.data_dir / "tongdai.db")
-    accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
-    return svc
+    return admin_box(service_factory, "vi")
 
 
 def test_a_clashing_room_number_is_refused_in_vietnamese_with_the_number(box, browser):
