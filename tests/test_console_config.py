@@ -333,3 +333,23 @@ def test_settings_written_atomically_live_or_after_a_restart(console, settings_f
     bad = api.patch("/api/v1/settings", json={"rtp_ports": "3-1"})
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "rtp_ports"
     assert audit.entries(console.db, 1)[0]["action"] == "settings.save"
+
+
+def test_modems_are_set_on_the_settings_page(console, settings_file):
+    client, token = _admin(console)
+    assert 'name="modems"' in client.get("/settings").text
+    r = client.post(
+        "/settings", data={"csrf_token": token, "modems": "gsm1=/dev/ttyUSB2, gsm2=/dev/ttyUSB6"}
+    )
+    assert r.status_code == 200 and 'id="restart-needed"' in r.text  # drivers start at start
+    assert tomllib.loads(settings_file.read_text())["modems"] == (
+        "gsm1=/dev/ttyUSB2,gsm2=/dev/ttyUSB6"
+    )
+    assert 'value="gsm1=/dev/ttyUSB2,gsm2=/dev/ttyUSB6"' in client.get("/settings").text
+    assert SettingsFile.load(console.service.settings_file).modems == (
+        ("gsm1", "/dev/ttyUSB2"), ("gsm2", "/dev/ttyUSB6"),
+    )  # fmt: skip
+    before = settings_file.read_text()
+    r = client.post("/settings", data={"csrf_token": token, "modems": "gsm1=/dev/a,gsm1=/dev/b"})
+    assert r.status_code == 422 and 'id="modems-error"' in r.text
+    assert settings_file.read_text() == before

@@ -27,6 +27,7 @@ SECTIONS = {
     "time": ("timezone",),
     "language": ("language",),
     "recording": ("recording_keep_days", "recording_min_free_mb"),
+    "modems": ("modems",),
 }
 EDITABLE = tuple(name for names in SECTIONS.values() for name in names)
 # Read by the running service whenever it needs them (the console's default language and
@@ -82,7 +83,7 @@ class SettingsFile:
             if name in fixed:
                 raise SettingsError(f"{name}: set by the {fixed[name]}, which wins over the file")
             value = settings.check(name, raw, SOURCE)
-            document[name] = _toml_value(value)
+            document[name] = _toml_value(name, value)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         try:
             with open(tmp, "w", encoding="utf-8") as out:
@@ -97,12 +98,18 @@ class SettingsFile:
         return loaded
 
 
-def _toml_value(value: Any) -> Any:
+def _toml_value(name: str, value: Any) -> Any:
+    if name == "modems":  # written as typed: "gsm1=/dev/ttyUSB2,gsm2=..."
+        return modems_text(value)
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def modems_text(modems: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f"{name}={port}" for name, port in modems)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -21,7 +21,7 @@ Admin = Annotated[auth.Principal, Depends(admin)]
 router = APIRouter(include_in_schema=False, dependencies=[Depends(admin)])
 
 SECTION_NAMES = {"network": N_("Network"), "time": N_("Time"), "language": N_("Language"),
-                 "recording": N_("Recording retention")}  # fmt: skip
+                 "recording": N_("Recording retention"), "modems": N_("USB modems")}  # fmt: skip
 SETTING_NAMES = {
     "bind": N_("Listen on address (0.0.0.0: all)"),
     "sip_port": N_("SIP port (UDP and TCP)"),
@@ -33,12 +33,15 @@ SETTING_NAMES = {
     "language": N_("The box's language"),
     "recording_keep_days": N_("Keep recordings for (days)"),
     "recording_min_free_mb": N_("Delete the oldest recordings below this free space (MB)"),
+    "modems": N_("Modems: NAME=PORT, comma-separated (tongdai modem probe lists the ports)"),
 }
 
 
 def as_text(name: str, value) -> str:
     if name == "rtp_ports":
         return f"{value[0]}-{value[1]}"
+    if name == "modems":
+        return settings_file.modems_text(value)
     return str(value)
 
 
