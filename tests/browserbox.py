@@ -38,14 +38,20 @@ def admin_box(service_factory, language: str):
     """`tongdai run` in `language`, answering its login page, with its store open as
     `svc.db` (another connection, as the CLI's) and the admin's password set to PASSWORD
     so a test logs in at once."""
-    svc = service_factory(TONGDAI_LANGUAGE=language)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
+    svc = console_up(service_factory(TONGDAI_LANGUAGE=language))
     svc.db = open_db(svc.data_dir / "tongdai.db")
     accounts.set_password(svc.db, "admin", PASSWORD, actor="test")
     return svc
+
+
+def console_up(svc, timeout: float = 30.0):
+    """`svc` once its console answers the login page (the media engine may still be
+    starting: the console is what a browser test needs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if svc.get("/login").status_code == 200:
+                return svc
+        assert svc.proc.poll() is None, svc.output()
+        time.sleep(0.1)
+    pytest.fail(f"the console did not start within {timeout:.0f}s:\n{svc.output()}")

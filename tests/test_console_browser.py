@@ -1,13 +1,10 @@
 """The console in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright;
 never a browser download) against `tongdai run` as a real process on 127.0.0.1."""
 
-import contextlib
 import re
-import time
 
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
+from browserbox import NEEDS_CHROMIUM, console_up
 from tongdai.store import accounts, open_db
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -23,13 +20,7 @@ NEW_PASSWORD = "my-own-long-password"
 def box(service_factory):
     """A running box speaking English, with its first-start admin password."""
     svc = service_factory(TONGDAI_LANGUAGE="en")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the console, not the media engine, is what matters
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
+    console_up(svc)
     svc.admin_password = re.search(r"Admin login: admin / (\S+)", svc.output()).group(1)
     return svc
 

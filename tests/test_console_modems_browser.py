@@ -2,13 +2,10 @@
 whose `modems` setting names a fake modem on a pseudo-terminal: the operator and signal
 show, and when the modem is unplugged the self-refreshing block says so."""
 
-import contextlib
 import re
-import time
 
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
+from browserbox import NEEDS_CHROMIUM, console_up
 from fakemodem import IMSI, FakeModem
 from tongdai.store import accounts, open_db
 
@@ -27,15 +24,7 @@ def fake(tmp_path):
 @pytest.fixture
 def box(service_factory, fake):
     svc = service_factory(TONGDAI_LANGUAGE="en", TONGDAI_MODEMS=f"gsm1={fake.link}")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
-    else:
-        pytest.fail("the console did not start")
+    console_up(svc)
     accounts.set_password(open_db(svc.data_dir / "tongdai.db"), "admin", PASSWORD, actor="test")
     return svc
 

@@ -2,12 +2,10 @@
 against `tongdai run` on 127.0.0.1, with the known rows of tests/reportdata.py: a
 period picked, the chart drawn, a CSV downloaded, a recording played (Range, 206)."""
 
-import contextlib
 import time
 
-import httpx
 import pytest
-from browserbox import NEEDS_CHROMIUM
+from browserbox import NEEDS_CHROMIUM, console_up
 from reportdata import seed
 from tongdai.store import accounts, open_db
 
@@ -23,13 +21,7 @@ PASSWORD = "my-own-long-password"
 @pytest.fixture
 def box(service_factory):
     svc = service_factory(TONGDAI_LANGUAGE="en")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the console, not the media engine, is what matters
-        with contextlib.suppress(httpx.HTTPError):
-            if svc.get("/login").status_code == 200:
-                break
-        assert svc.proc.poll() is None, svc.output()
-        time.sleep(0.1)
+    console_up(svc)
     db = open_db(svc.data_dir / "tongdai.db")
     seed(db, svc.data_dir / "recordings")
     accounts.create_user(db, "lan", PASSWORD, "supervisor")
